@@ -1,0 +1,155 @@
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"kassa/internal/ids"
+	"kassa/internal/store"
+)
+
+const (
+	maxIdempotencyKeyLen = 255
+	// A claim older than this belongs to a request that died: had it
+	// committed, its response would have been saved in the same transaction.
+	idempotencyClaimTTL = 30 * time.Second
+	// IdempotencyKeyTTL is how long keys are kept (Stripe: at least 24 hours).
+	IdempotencyKeyTTL = 24 * time.Hour
+)
+
+// change runs a state-changing request: fn makes the change and renders the
+// response inside one transaction. With an Idempotency-Key, the response is
+// saved in that same transaction and replayed for a retry with the same
+// parameters; a failed request changes nothing and saves nothing, so its
+// retry runs again.
+func (s *Server) change(w http.ResponseWriter, r *request, fn func(ctx context.Context, tx store.Tx) (any, error)) error {
+	if unknown := r.Params.Unknown(); len(unknown) > 0 {
+		return invalidRequest(http.StatusBadRequest, "parameter_unknown", unknown[0], "Received unknown parameter: "+unknown[0])
+	}
+	ctx := r.Context()
+	key := r.Header.Get("Idempotency-Key")
+	if key == "" {
+		var body []byte
+		err := s.Store.Write(ctx, func(tx store.Tx) error {
+			var err error
+			body, err = run(ctx, tx, fn)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		writeRaw(w, http.StatusOK, body)
+		return nil
+	}
+	if len(key) > maxIdempotencyKeyLen {
+		return invalidRequest(http.StatusBadRequest, "", "Idempotency-Key", "Idempotency-Key must be at most 255 characters long.")
+	}
+	claim := store.IdempotentRequest{
+		AccountID:  r.Account.ID,
+		Key:        key,
+		Endpoint:   r.Method + " " + r.URL.Path,
+		ParamsHash: hashParams(r.Params.Canonical()),
+		Claim:      ids.Random(24),
+		Created:    s.Clock.Now(),
+	}
+	replay, err := s.claim(ctx, claim)
+	if err != nil {
+		return err
+	}
+	if replay != nil {
+		w.Header().Set("Idempotent-Replayed", "true")
+		writeRaw(w, replay.Status, replay.Body)
+		return nil
+	}
+	var body []byte
+	err = s.Store.Write(ctx, func(tx store.Tx) error {
+		var err error
+		if body, err = run(ctx, tx, fn); err != nil {
+			return err
+		}
+		done := claim
+		done.Status, done.Body = http.StatusOK, body
+		return tx.CompleteIdempotencyKey(ctx, done)
+	})
+	if err != nil {
+		s.release(claim)
+		if errors.Is(err, store.ErrConflict) {
+			return inFlight(key)
+		}
+		return err
+	}
+	writeRaw(w, http.StatusOK, body)
+	return nil
+}
+
+func run(ctx context.Context, tx store.Tx, fn func(context.Context, store.Tx) (any, error)) ([]byte, error) {
+	obj, err := fn(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(obj)
+}
+
+// claim takes the key, or returns the stored response to replay, or the
+// error Stripe gives for a conflicting or concurrent use.
+func (s *Server) claim(ctx context.Context, c store.IdempotentRequest) (*store.IdempotentRequest, error) {
+	var existing *store.IdempotentRequest
+	err := s.Store.Write(ctx, func(tx store.Tx) error {
+		var err error
+		existing, err = tx.ClaimIdempotencyKey(ctx, c, c.Created.Add(-idempotencyClaimTTL))
+		return err
+	})
+	switch {
+	case err != nil:
+		return nil, err
+	case existing == nil:
+		return nil, nil
+	case existing.Endpoint != c.Endpoint || existing.ParamsHash != c.ParamsHash:
+		return nil, &apiError{Status: http.StatusBadRequest, Type: typeIdempotency,
+			Message: "Keys for idempotent requests can only be used with the same parameters they were first used with. " +
+				"Try using a key other than '" + c.Key + "' if you meant to execute a different request."}
+	case existing.Status == 0:
+		return nil, inFlight(c.Key)
+	}
+	return existing, nil
+}
+
+func inFlight(key string) error {
+	return &apiError{Status: http.StatusConflict, Type: typeInvalidRequest, Code: "idempotency_key_in_use",
+		Message: "There is currently another in-progress request using this Idempotency-Key '" + key +
+			"'. Please try again later."}
+}
+
+// release drops the claim of a request that failed, so a retry runs again.
+// It uses a fresh context: the client may have gone, the claim must not stay.
+func (s *Server) release(c store.IdempotentRequest) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := s.Store.Write(ctx, func(tx store.Tx) error {
+		return tx.ReleaseIdempotencyKey(ctx, c.AccountID, c.Key, c.Claim)
+	})
+	if err != nil {
+		s.Logger.Warn("could not release idempotency key; it frees itself after the claim TTL", "key", c.Key, "error", err)
+	}
+}
+
+func hashParams(canonical []byte) string {
+	sum := sha256.Sum256(canonical)
+	return hex.EncodeToString(sum[:])
+}
+
+// PruneIdempotencyKeys deletes keys older than IdempotencyKeyTTL.
+func PruneIdempotencyKeys(ctx context.Context, st store.Store, now time.Time) (int, error) {
+	var n int
+	err := st.Write(ctx, func(tx store.Tx) error {
+		var err error
+		n, err = tx.PruneIdempotencyKeys(ctx, now.Add(-IdempotencyKeyTTL))
+		return err
+	})
+	return n, err
+}

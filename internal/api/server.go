@@ -1,0 +1,97 @@
+// Package api is Kassa's Stripe-compatible merchant API: it decodes Stripe's
+// form or JSON parameters, authenticates API keys, applies idempotency keys,
+// calls the gateway, and renders Stripe's objects, lists and errors.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"kassa/internal/clock"
+	"kassa/internal/gateway"
+	"kassa/internal/ids"
+	"kassa/internal/store"
+)
+
+// Server serves /v1.
+type Server struct {
+	Gateway *gateway.Gateway
+	Store   store.Store
+	Clock   clock.Clock
+	Logger  *slog.Logger
+}
+
+// Register adds the API's routes to mux.
+func (s *Server) Register(mux *http.ServeMux) {
+	secret := func(h handlerFunc) http.Handler { return s.authenticated(h, false) }
+	public := func(h handlerFunc) http.Handler { return s.authenticated(h, true) }
+
+	mux.Handle("POST /v1/payment_intents", secret(s.createIntent))
+	mux.Handle("GET /v1/payment_intents", secret(s.listIntents))
+	mux.Handle("GET /v1/payment_intents/{id}", public(s.retrieveIntent))
+	mux.Handle("POST /v1/payment_intents/{id}", secret(s.updateIntent))
+	mux.Handle("POST /v1/payment_intents/{id}/confirm", secret(s.confirmIntent))
+	mux.Handle("POST /v1/payment_intents/{id}/cancel", secret(s.cancelIntent))
+	mux.Handle("POST /v1/payment_intents/{id}/capture", secret(s.captureIntent))
+	mux.Handle("POST /v1/test_helpers/payment_intents/{id}/succeed", secret(s.finishIntent(gateway.OutcomeAuthorize)))
+	mux.Handle("POST /v1/test_helpers/payment_intents/{id}/fail", secret(s.finishIntent(gateway.OutcomeDecline)))
+	mux.Handle("POST /v1/test_helpers/payment_intents/{id}/expire", secret(s.finishIntent(gateway.OutcomeExpire)))
+
+	mux.Handle("POST /v1/payment_methods", secret(s.createPaymentMethod))
+	mux.Handle("GET /v1/payment_methods", secret(s.listPaymentMethods))
+	mux.Handle("GET /v1/payment_methods/{id}", secret(s.retrievePaymentMethod))
+
+	mux.Handle("GET /v1/charges", secret(s.listCharges))
+	mux.Handle("GET /v1/charges/{id}", secret(s.retrieveCharge))
+
+	mux.Handle("GET /v1/events", secret(s.listEvents))
+	mux.Handle("GET /v1/events/{id}", secret(s.retrieveEvent))
+
+	// Anything else under /v1 is Stripe's unrecognized request URL.
+	mux.Handle("/v1/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, invalidRequest(http.StatusNotFound, "", "",
+			"Unrecognized request URL ("+r.Method+": "+r.URL.Path+"). Kassa implements Stripe's payment API; see docs/api.md."))
+	}))
+}
+
+// requestKey carries the request id in the context.
+type requestKey struct{}
+
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestKey{}).(string)
+	return id
+}
+
+// WithRequestID gives every response a Request-Id header (Stripe's) and
+// echoes the Stripe-Version the client asked for.
+func WithRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := "req_" + ids.Random(14)
+		w.Header().Set("Request-Id", id)
+		if v := r.Header.Get("Stripe-Version"); v != "" {
+			// "2025-08-27.basil; vipps_preview=v1": the version is before the flags.
+			version, _, _ := strings.Cut(v, ";")
+			w.Header().Set("Stripe-Version", strings.TrimSpace(version))
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestKey{}, id)))
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, body any) {
+	data, err := json.Marshal(body)
+	if err != nil {
+		http.Error(w, `{"error":{"type":"api_error","message":"Kassa could not encode its response."}}`, http.StatusInternalServerError)
+		return
+	}
+	writeRaw(w, status, data)
+}
+
+func writeRaw(w http.ResponseWriter, status int, data []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-cache, no-store")
+	w.WriteHeader(status)
+	w.Write(data)
+}

@@ -1,0 +1,108 @@
+// Package app assembles Kassa: store, gateway, sandbox acquirer, the
+// merchant API and the sandbox pages, behind one http.Handler, plus the
+// background loops (attempt timers, idempotency-key pruning). The binary and
+// the end-to-end tests build Kassa the same way, through New.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"kassa/internal/api"
+	"kassa/internal/clock"
+	"kassa/internal/gateway"
+	"kassa/internal/sandbox"
+	"kassa/internal/store"
+	"kassa/internal/store/sqlite"
+)
+
+// Config is what an operator sets.
+type Config struct {
+	// DB is a SQLite file path (a PostgreSQL URL arrives with the PostgreSQL store).
+	DB string
+	// PublicURL is the base of the links Kassa hands out (sandbox pages).
+	PublicURL string
+	Logger    *slog.Logger
+	Clock     clock.Clock
+	// TimerInterval is how often overdue attempts are looked for.
+	TimerInterval time.Duration
+}
+
+// App is an assembled Kassa.
+type App struct {
+	Config  Config
+	Store   store.Store
+	Gateway *gateway.Gateway
+	Handler http.Handler
+}
+
+// New opens the store (migrating it) and wires everything.
+func New(ctx context.Context, cfg Config) (*App, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.System{}
+	}
+	if cfg.TimerInterval == 0 {
+		cfg.TimerInterval = time.Second
+	}
+	st, err := openStore(ctx, cfg.DB)
+	if err != nil {
+		return nil, err
+	}
+	gw := &gateway.Gateway{Store: st, Acquirer: &sandbox.Acquirer{PublicURL: cfg.PublicURL}, Clock: cfg.Clock}
+	mux := http.NewServeMux()
+	(&api.Server{Gateway: gw, Store: st, Clock: cfg.Clock, Logger: cfg.Logger}).Register(mux)
+	(&sandbox.Pages{Gateway: gw, Logger: cfg.Logger}).Register(mux)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	return &App{Config: cfg, Store: st, Gateway: gw, Handler: api.WithRequestID(mux)}, nil
+}
+
+func openStore(ctx context.Context, dsn string) (store.Store, error) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return nil, fmt.Errorf("KASSA_DB=%s: the PostgreSQL store is not built yet; use a SQLite file path", redactDSN(dsn))
+	}
+	return sqlite.Open(ctx, dsn)
+}
+
+func redactDSN(dsn string) string {
+	if at := strings.LastIndex(dsn, "@"); at >= 0 {
+		if scheme := strings.Index(dsn, "://"); scheme >= 0 && scheme < at {
+			return dsn[:scheme+3] + "…" + dsn[at:]
+		}
+	}
+	return dsn
+}
+
+// RunBackground runs the timer and pruning loops until ctx ends.
+func (a *App) RunBackground(ctx context.Context) {
+	logErr := func(what string) func(error) {
+		return func(err error) { a.Config.Logger.Error(what, "error", err) }
+	}
+	go a.Gateway.RunTimers(ctx, a.Config.TimerInterval, logErr("expiring overdue payment attempts"))
+	go func() {
+		ticker := time.NewTicker(time.Hour)
+		defer ticker.Stop()
+		for {
+			if _, err := api.PruneIdempotencyKeys(ctx, a.Store, a.Config.Clock.Now()); err != nil && ctx.Err() == nil {
+				logErr("pruning idempotency keys")(err)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-ticker.C:
+			}
+		}
+	}()
+}
+
+// Close closes the store.
+func (a *App) Close() error { return a.Store.Close() }

@@ -1,0 +1,85 @@
+// Package gateway runs Kassa's payment commands: each one loads objects in a
+// store transaction, applies the pure domain transition from package
+// payments, asks the acquirer for what only it can do, and saves objects and
+// events together. Adapters (the Stripe API, sandbox pages, later Paygate and
+// Shopware) call it; it knows nothing of their wire formats.
+package gateway
+
+import (
+	"context"
+	"errors"
+
+	"kassa/internal/clock"
+	"kassa/internal/ids"
+	"kassa/internal/payments"
+	"kassa/internal/store"
+)
+
+// DefaultAPIVersion is the Stripe API version events are stamped with: one
+// of stripe-go v82's release train, whose webhook verification checks it.
+const DefaultAPIVersion = "2025-08-27.basil"
+
+// Acquirer is what a payment processor does for Kassa. The sandbox is the
+// first implementation; a real connector replaces it per method.
+type Acquirer interface {
+	// StartRedirect begins an attempt and says where to send the customer.
+	StartRedirect(ctx context.Context, pi *payments.PaymentIntent, pm *payments.PaymentMethod) (payments.Redirect, error)
+	// VirtualAccountNumber issues the account a bank transfer goes to.
+	VirtualAccountNumber(bank string, pi *payments.PaymentIntent) string
+}
+
+// Gateway runs payment commands.
+type Gateway struct {
+	Store    store.Store
+	Acquirer Acquirer
+	Clock    clock.Clock
+}
+
+// Caller is who asked for a change, recorded on its events. A nil *Caller
+// means Kassa itself (a timer, the sandbox acquirer).
+type Caller struct {
+	AccountID      string
+	RequestID      string
+	IdempotencyKey string
+}
+
+// record stores the events a change emitted, in the change's transaction.
+func (g *Gateway) record(ctx context.Context, tx store.Tx, accountID string, caller *Caller, events []payments.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	account, err := tx.Account(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	now := g.Clock.Now()
+	out := make([]*store.Event, len(events))
+	for i, e := range events {
+		out[i] = &store.Event{
+			ID: ids.New(ids.Event), AccountID: accountID, Type: e.Type,
+			APIVersion: account.APIVersion, Created: now, Object: e.Object,
+		}
+		if caller != nil {
+			out[i].RequestID, out[i].IdempotencyKey = caller.RequestID, caller.IdempotencyKey
+		}
+	}
+	return tx.InsertEvents(ctx, out)
+}
+
+// intent loads an intent for a command, mapping absence to Stripe's
+// resource_missing on the given parameter.
+func intent(ctx context.Context, tx store.Reader, accountID, id, param string) (*payments.PaymentIntent, error) {
+	pi, err := tx.Intent(ctx, accountID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, payments.NotFound("payment_intent", id, param)
+	}
+	return pi, err
+}
+
+func paymentMethod(ctx context.Context, tx store.Reader, accountID, id, param string) (*payments.PaymentMethod, error) {
+	pm, err := tx.PaymentMethod(ctx, accountID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, payments.NotFound("payment_method", id, param)
+	}
+	return pm, err
+}

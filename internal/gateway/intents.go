@@ -1,0 +1,218 @@
+package gateway
+
+import (
+	"context"
+
+	"kassa/internal/ids"
+	"kassa/internal/methods"
+	"kassa/internal/payments"
+	"kassa/internal/store"
+)
+
+// PaymentMethodInput describes a payment method to create, standalone or
+// inline as payment_method_data.
+type PaymentMethodInput struct {
+	Type           methods.Type
+	BillingDetails payments.BillingDetails
+	Metadata       map[string]string
+	// ParamPrefix locates these parameters in the request, for errors.
+	ParamPrefix string
+}
+
+// MethodChoice is a payment method by id or inline data (at most one).
+type MethodChoice struct {
+	ID   string
+	Data *PaymentMethodInput
+}
+
+// CreateIntentInput is a create request.
+type CreateIntentInput struct {
+	payments.IntentInput
+	Method    MethodChoice
+	Confirm   bool
+	ReturnURL string
+}
+
+// CreatePaymentMethod creates a standalone payment method.
+func (g *Gateway) CreatePaymentMethod(ctx context.Context, tx store.Tx, c *Caller, in PaymentMethodInput) (*payments.PaymentMethod, error) {
+	pm, err := payments.NewPaymentMethod(ids.New(ids.PaymentMethod), c.AccountID, in.Type, in.BillingDetails, in.Metadata, in.ParamPrefix, g.Clock.Now())
+	if err != nil {
+		return nil, err
+	}
+	return pm, tx.InsertPaymentMethod(ctx, pm)
+}
+
+// resolveMethod loads or creates the chosen payment method; nil if none.
+func (g *Gateway) resolveMethod(ctx context.Context, tx store.Tx, c *Caller, choice MethodChoice) (*payments.PaymentMethod, error) {
+	switch {
+	case choice.Data != nil:
+		return g.CreatePaymentMethod(ctx, tx, c, *choice.Data)
+	case choice.ID != "":
+		return paymentMethod(ctx, tx, c.AccountID, choice.ID, "payment_method")
+	}
+	return nil, nil
+}
+
+// CreateIntent creates an intent and, with Confirm, confirms it at once.
+func (g *Gateway) CreateIntent(ctx context.Context, tx store.Tx, c *Caller, in CreateIntentInput) (*payments.PaymentIntent, error) {
+	pm, err := g.resolveMethod(ctx, tx, c, in.Method)
+	if err != nil {
+		return nil, err
+	}
+	in.PaymentMethod = pm
+	id := ids.New(ids.PaymentIntent)
+	pi, events, err := payments.NewIntent(id, c.AccountID, id+"_secret_"+ids.Random(24), in.IntentInput, g.Clock.Now())
+	if err != nil {
+		return nil, err
+	}
+	if in.Confirm {
+		more, err := g.confirm(ctx, pi, pm, payments.ConfirmInput{ReturnURL: in.ReturnURL})
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, more...)
+	} else if in.ReturnURL != "" {
+		return nil, &payments.Error{Code: payments.CodeParameterInvalid, Param: "return_url",
+			Message: "return_url can only be passed when confirm=true."}
+	}
+	if err := tx.InsertIntent(ctx, pi); err != nil {
+		return nil, err
+	}
+	return pi, g.record(ctx, tx, c.AccountID, c, events)
+}
+
+// UpdateIntentInput is an update request.
+type UpdateIntentInput struct {
+	payments.IntentUpdate
+	Method MethodChoice
+}
+
+// UpdateIntent applies a merchant's update.
+func (g *Gateway) UpdateIntent(ctx context.Context, tx store.Tx, c *Caller, id string, in UpdateIntentInput) (*payments.PaymentIntent, error) {
+	pi, err := intent(ctx, tx, c.AccountID, id, "intent")
+	if err != nil {
+		return nil, err
+	}
+	pm, err := g.resolveMethod(ctx, tx, c, in.Method)
+	if err != nil {
+		return nil, err
+	}
+	in.PaymentMethod = pm
+	if err := payments.Update(pi, in.IntentUpdate); err != nil {
+		return nil, err
+	}
+	return pi, tx.UpdateIntent(ctx, pi)
+}
+
+// ConfirmIntentInput is a confirm request.
+type ConfirmIntentInput struct {
+	Method    MethodChoice
+	ReturnURL string
+	// Update carries fields confirm may also set (capture_method, the Vipps reference).
+	Update payments.IntentUpdate
+}
+
+// ConfirmIntent confirms an intent: the acquirer starts an attempt and the
+// intent requires_action until the customer answers.
+func (g *Gateway) ConfirmIntent(ctx context.Context, tx store.Tx, c *Caller, id string, in ConfirmIntentInput) (*payments.PaymentIntent, error) {
+	pi, err := intent(ctx, tx, c.AccountID, id, "intent")
+	if err != nil {
+		return nil, err
+	}
+	pm, err := g.resolveMethod(ctx, tx, c, in.Method)
+	if err != nil {
+		return nil, err
+	}
+	if pm == nil && pi.PaymentMethodID != "" {
+		if pm, err = paymentMethod(ctx, tx, c.AccountID, pi.PaymentMethodID, "payment_method"); err != nil {
+			return nil, err
+		}
+	}
+	if !in.Update.Empty() {
+		if err := payments.Update(pi, in.Update); err != nil {
+			return nil, err
+		}
+	}
+	events, err := g.confirm(ctx, pi, pm, payments.ConfirmInput{ReturnURL: in.ReturnURL})
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.UpdateIntent(ctx, pi); err != nil {
+		return nil, err
+	}
+	return pi, g.record(ctx, tx, c.AccountID, c, events)
+}
+
+func (g *Gateway) confirm(ctx context.Context, pi *payments.PaymentIntent, pm *payments.PaymentMethod, in payments.ConfirmInput) ([]payments.Event, error) {
+	in.PaymentMethod = pm
+	conf, err := payments.PrepareConfirm(pi, nil, in)
+	if err != nil {
+		return nil, err
+	}
+	redirect, err := g.Acquirer.StartRedirect(ctx, pi, conf.PaymentMethod)
+	if err != nil {
+		return nil, err
+	}
+	return payments.BeginAction(pi, conf, redirect, g.Clock.Now()), nil
+}
+
+// CancelIntent cancels an intent.
+func (g *Gateway) CancelIntent(ctx context.Context, tx store.Tx, c *Caller, id, reason string) (*payments.PaymentIntent, error) {
+	pi, err := intent(ctx, tx, c.AccountID, id, "intent")
+	if err != nil {
+		return nil, err
+	}
+	latest, err := g.latestCharge(ctx, tx, pi)
+	if err != nil {
+		return nil, err
+	}
+	events, err := payments.Cancel(pi, latest, reason, g.Clock.Now())
+	if err != nil {
+		return nil, err
+	}
+	if err := g.save(ctx, tx, pi, latest); err != nil {
+		return nil, err
+	}
+	return pi, g.record(ctx, tx, c.AccountID, c, events)
+}
+
+// CaptureIntent captures an authorized intent (amount nil: all of it).
+func (g *Gateway) CaptureIntent(ctx context.Context, tx store.Tx, c *Caller, id string, amount *int64) (*payments.PaymentIntent, error) {
+	pi, err := intent(ctx, tx, c.AccountID, id, "intent")
+	if err != nil {
+		return nil, err
+	}
+	latest, err := g.latestCharge(ctx, tx, pi)
+	if err != nil {
+		return nil, err
+	}
+	if latest == nil {
+		latest = &payments.Charge{}
+	}
+	events, err := payments.Capture(pi, latest, amount)
+	if err != nil {
+		return nil, err
+	}
+	if err := g.save(ctx, tx, pi, latest); err != nil {
+		return nil, err
+	}
+	return pi, g.record(ctx, tx, c.AccountID, c, events)
+}
+
+func (g *Gateway) latestCharge(ctx context.Context, tx store.Reader, pi *payments.PaymentIntent) (*payments.Charge, error) {
+	if pi.LatestChargeID == "" {
+		return nil, nil
+	}
+	return tx.Charge(ctx, pi.AccountID, pi.LatestChargeID)
+}
+
+// save writes an intent and the charge a change touched (if any).
+func (g *Gateway) save(ctx context.Context, tx store.Tx, pi *payments.PaymentIntent, ch *payments.Charge) error {
+	if err := tx.UpdateIntent(ctx, pi); err != nil {
+		return err
+	}
+	if ch == nil || ch.ID == "" {
+		return nil
+	}
+	return tx.UpdateCharge(ctx, ch)
+}

@@ -1,0 +1,60 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"kassa/internal/payments"
+)
+
+// Object types as stored beside an event's snapshot.
+const (
+	ObjectPaymentIntent = "payment_intent"
+	ObjectCharge        = "charge"
+	ObjectPaymentMethod = "payment_method"
+)
+
+// EncodeObject serializes a domain object for storage. Every store uses it,
+// so documents read the same whichever database wrote them.
+func EncodeObject(obj any) (typ string, data []byte, err error) {
+	switch obj.(type) {
+	case *payments.PaymentIntent:
+		typ = ObjectPaymentIntent
+	case *payments.Charge:
+		typ = ObjectCharge
+	case *payments.PaymentMethod:
+		typ = ObjectPaymentMethod
+	default:
+		return "", nil, fmt.Errorf("store: cannot encode %T", obj)
+	}
+	data, err = json.Marshal(obj)
+	return typ, data, err
+}
+
+// DecodeObject is EncodeObject's inverse.
+func DecodeObject(typ string, data []byte) (any, error) {
+	var obj any
+	switch typ {
+	case ObjectPaymentIntent:
+		obj = &payments.PaymentIntent{}
+	case ObjectCharge:
+		obj = &payments.Charge{}
+	case ObjectPaymentMethod:
+		obj = &payments.PaymentMethod{}
+	default:
+		return nil, fmt.Errorf("store: unknown object type %q", typ)
+	}
+	if err := json.Unmarshal(data, obj); err != nil {
+		return nil, fmt.Errorf("store: decode %s: %w", typ, err)
+	}
+	return obj, nil
+}
+
+// Decode unmarshals a stored document into a new T.
+func Decode[T any](data []byte) (*T, error) {
+	v := new(T)
+	if err := json.Unmarshal(data, v); err != nil {
+		return nil, fmt.Errorf("store: decode %T: %w", v, err)
+	}
+	return v, nil
+}

@@ -1,0 +1,122 @@
+// Package sqlite is Kassa's embedded store: one SQLite file in WAL mode,
+// written through a single connection (SQLite has one writer at a time; a
+// pool of writers would only trade waiting for SQLITE_BUSY) and read
+// through a pool.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"runtime"
+	"time"
+
+	sqlite3 "modernc.org/sqlite"
+	sqlitelib "modernc.org/sqlite/lib"
+
+	"kassa/internal/store"
+)
+
+// Store implements store.Store on a SQLite file.
+type Store struct {
+	writer *sql.DB
+	reader *sql.DB
+	// lockWait bounds how long a write waits for the writer before the
+	// client is told to retry (429 lock_timeout).
+	lockWait time.Duration
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the database at path and migrates it.
+func Open(ctx context.Context, path string) (*Store, error) {
+	// busy_timeout first so the other pragmas wait instead of failing; WAL
+	// lets readers run beside the writer; synchronous=NORMAL keeps every
+	// committed transaction across a process crash (kill -9) and only
+	// risks the last ones on power loss (see docs/operations.md).
+	pragmas := url.Values{}
+	for _, p := range []string{"busy_timeout(5000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(ON)"} {
+		pragmas.Add("_pragma", p)
+	}
+	writeDSN := "file:" + path + "?" + pragmas.Encode() + "&_txlock=immediate"
+	readDSN := "file:" + path + "?" + pragmas.Encode() + "&_pragma=query_only(ON)"
+
+	writer, err := sql.Open("sqlite", writeDSN)
+	if err != nil {
+		return nil, err
+	}
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxLifetime(0)
+	if err := migrate(ctx, writer); err != nil {
+		writer.Close()
+		return nil, err
+	}
+	reader, err := sql.Open("sqlite", readDSN)
+	if err != nil {
+		writer.Close()
+		return nil, err
+	}
+	conns := max(4, runtime.GOMAXPROCS(0)*2)
+	reader.SetMaxOpenConns(conns)
+	reader.SetMaxIdleConns(conns)
+	return &Store{writer: writer, reader: reader, lockWait: 5 * time.Second}, nil
+}
+
+// Write runs fn in a BEGIN IMMEDIATE transaction on the single writer.
+// Holding SQLite's write lock for the whole transaction is the guard that
+// makes load-check-save sequences atomic.
+func (s *Store) Write(ctx context.Context, fn func(store.Tx) error) error {
+	beginCtx, cancel := context.WithTimeout(ctx, s.lockWait)
+	defer cancel()
+	tx, err := s.writer.BeginTx(beginCtx, nil)
+	if err != nil {
+		return translate(err, beginCtx)
+	}
+	if err := fn(&txn{reader: reader{q: tx}, tx: tx}); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return translate(err, ctx)
+	}
+	return nil
+}
+
+// Read runs fn in a read transaction: one consistent snapshot.
+func (s *Store) Read(ctx context.Context, fn func(store.Reader) error) error {
+	tx, err := s.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return translate(err, ctx)
+	}
+	defer tx.Rollback()
+	return fn(&reader{q: tx})
+}
+
+// Ping checks both pools.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.reader.PingContext(ctx); err != nil {
+		return err
+	}
+	return s.writer.PingContext(ctx)
+}
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	return errors.Join(s.reader.Close(), s.writer.Close())
+}
+
+// translate maps waiting too long, and SQLite's busy errors, to
+// ErrLockTimeout, which clients retry.
+func translate(err error, ctx context.Context) error {
+	var se *sqlite3.Error
+	if errors.As(err, &se) && (se.Code()&0xff == sqlitelib.SQLITE_BUSY || se.Code()&0xff == sqlitelib.SQLITE_LOCKED) {
+		return fmt.Errorf("%w: %v", store.ErrLockTimeout, err)
+	}
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
+		return fmt.Errorf("%w: %v", store.ErrLockTimeout, err)
+	}
+	return err
+}

@@ -1,0 +1,161 @@
+// Package store defines how Kassa persists its objects. Implementations
+// (SQLite now, PostgreSQL later) live in subpackages and pass the same
+// conformance suite (storetest). Domain and HTTP code see only these
+// interfaces.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"kassa/internal/payments"
+)
+
+var (
+	// ErrNotFound: no such object for this account (another account's
+	// objects are not found either).
+	ErrNotFound = errors.New("store: not found")
+	// ErrLockTimeout: the database stayed busy; the client should retry.
+	ErrLockTimeout = errors.New("store: lock timeout")
+	// ErrConflict: a uniqueness guard refused the write (e.g. an
+	// idempotency key claimed concurrently).
+	ErrConflict = errors.New("store: conflict")
+)
+
+// Store opens transactions.
+type Store interface {
+	// Write runs fn in one write transaction: everything fn writes commits
+	// together, or nothing does. Objects read through the Tx are locked
+	// against concurrent writers until the transaction ends, so a
+	// load-check-save in fn is atomic.
+	Write(ctx context.Context, fn func(Tx) error) error
+	// Read runs fn against a consistent snapshot.
+	Read(ctx context.Context, fn func(Reader) error) error
+	// Ping checks that the database answers.
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Reader reads objects. Every lookup is scoped to an account.
+type Reader interface {
+	AccountByKeyHash(ctx context.Context, hash string) (Account, APIKey, error)
+	Account(ctx context.Context, id string) (Account, error)
+	CountAccounts(ctx context.Context) (int, error)
+
+	Intent(ctx context.Context, accountID, id string) (*payments.PaymentIntent, error)
+	// IntentByAttempt finds the intent waiting for a sandbox attempt, whatever its account.
+	IntentByAttempt(ctx context.Context, attempt string) (*payments.PaymentIntent, error)
+	ListIntents(ctx context.Context, accountID string, q ListQuery) ([]*payments.PaymentIntent, bool, error)
+	// OverdueIntents lists intents whose pending step's deadline is at or before now.
+	OverdueIntents(ctx context.Context, now time.Time, limit int) ([]IntentRef, error)
+
+	Charge(ctx context.Context, accountID, id string) (*payments.Charge, error)
+	ListCharges(ctx context.Context, accountID string, q ListQuery) ([]*payments.Charge, bool, error)
+
+	PaymentMethod(ctx context.Context, accountID, id string) (*payments.PaymentMethod, error)
+	ListPaymentMethods(ctx context.Context, accountID string, q ListQuery) ([]*payments.PaymentMethod, bool, error)
+
+	Event(ctx context.Context, accountID, id string) (*Event, error)
+	ListEvents(ctx context.Context, accountID string, q ListQuery) ([]*Event, bool, error)
+
+	IdempotentRequest(ctx context.Context, accountID, key string) (*IdempotentRequest, error)
+}
+
+// Tx is a write transaction.
+type Tx interface {
+	Reader
+
+	InsertAccount(ctx context.Context, a Account) error
+	InsertAPIKey(ctx context.Context, k APIKey) error
+
+	InsertIntent(ctx context.Context, pi *payments.PaymentIntent) error
+	UpdateIntent(ctx context.Context, pi *payments.PaymentIntent) error
+	InsertCharge(ctx context.Context, ch *payments.Charge) error
+	UpdateCharge(ctx context.Context, ch *payments.Charge) error
+	InsertPaymentMethod(ctx context.Context, pm *payments.PaymentMethod) error
+	InsertEvents(ctx context.Context, events []*Event) error
+
+	// ClaimIdempotencyKey inserts an in-flight claim, or returns the
+	// existing record (completed, or in flight and not yet stale).
+	ClaimIdempotencyKey(ctx context.Context, r IdempotentRequest, staleBefore time.Time) (existing *IdempotentRequest, err error)
+	// CompleteIdempotencyKey stores the response of the claim made with
+	// r.Claim; ErrConflict if that claim is no longer held.
+	CompleteIdempotencyKey(ctx context.Context, r IdempotentRequest) error
+	// ReleaseIdempotencyKey drops an in-flight claim (the request changed nothing).
+	ReleaseIdempotencyKey(ctx context.Context, accountID, key, claim string) error
+	// PruneIdempotencyKeys deletes records created before cutoff.
+	PruneIdempotencyKeys(ctx context.Context, cutoff time.Time) (int, error)
+}
+
+// Account is a merchant.
+type Account struct {
+	ID         string
+	Name       string
+	APIVersion string
+	Created    time.Time
+}
+
+// Key kinds.
+const (
+	SecretKey      = "secret"
+	PublishableKey = "publishable"
+)
+
+// APIKey is stored by the SHA-256 of the key; the key itself is never kept.
+type APIKey struct {
+	Hash      string
+	AccountID string
+	Kind      string
+	Livemode  bool
+	Last4     string
+	Created   time.Time
+}
+
+// IntentRef names an intent.
+type IntentRef struct {
+	AccountID string
+	ID        string
+}
+
+// ListQuery is Stripe's list pagination and filters. Results are newest first.
+type ListQuery struct {
+	Limit         int
+	StartingAfter string
+	EndingBefore  string
+	Created       TimeRange
+	// PaymentIntent filters charges by their intent.
+	PaymentIntent string
+	// Types filters events by type (exact names).
+	Types []string
+}
+
+// TimeRange bounds created timestamps; zero bounds are open.
+type TimeRange struct {
+	GT, GTE, LT, LTE time.Time
+}
+
+// Event is a recorded fact with a snapshot of its object (a
+// *payments.PaymentIntent, *payments.Charge or *payments.PaymentMethod).
+type Event struct {
+	ID             string
+	AccountID      string
+	Type           string
+	APIVersion     string
+	Created        time.Time
+	RequestID      string
+	IdempotencyKey string
+	Object         any
+}
+
+// IdempotentRequest is a claimed Idempotency-Key and, once done, its response.
+type IdempotentRequest struct {
+	AccountID  string
+	Key        string
+	Endpoint   string // method and path, e.g. "POST /v1/payment_intents"
+	ParamsHash string
+	Claim      string // random token of the request holding the key
+	Status     int    // 0 while in flight
+	Body       []byte
+	Created    time.Time
+}
