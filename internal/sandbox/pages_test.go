@@ -325,10 +325,12 @@ func checkHTML(t *testing.T, p page) {
 	}
 }
 
+// assertContains looks for text as the customer reads it (entities decoded).
 func assertContains(t *testing.T, p page, wants ...string) {
 	t.Helper()
+	text := html.UnescapeString(p.body)
 	for _, w := range wants {
-		if !strings.Contains(p.body, w) {
+		if !strings.Contains(text, w) {
 			t.Errorf("page (status %d) lacks %q:\n%s", p.status, w, p.body)
 		}
 	}

@@ -1,0 +1,211 @@
+package e2e
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stripe/stripe-go/v82"
+)
+
+// kassaBinary builds cmd/kassa once per test run.
+var kassaBinary = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "kassa-bin")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "kassa")
+	out, err := exec.Command("go", "build", "-o", bin, "../cmd/kassa").CombinedOutput()
+	if err != nil {
+		return "", &buildError{string(out)}
+	}
+	return bin, nil
+})
+
+type buildError struct{ out string }
+
+func (e *buildError) Error() string { return "go build ./cmd/kassa: " + e.out }
+
+// process is a running kassa binary.
+type process struct {
+	cmd    *exec.Cmd
+	URL    string
+	Output []string // stdout lines up to "listening"
+}
+
+var listening = regexp.MustCompile(`Kassa listening on (http://\S+)`)
+
+// runKassa starts `kassa serve` on a random port with db and waits until it listens.
+func runKassa(t *testing.T, db string) *process {
+	t.Helper()
+	bin, err := kassaBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", db)
+	cmd.Env = append(os.Environ(), "KASSA_PUBLIC_URL=")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &process{cmd: cmd}
+	t.Cleanup(func() { p.kill() })
+	lines := bufio.NewScanner(stdout)
+	for lines.Scan() {
+		p.Output = append(p.Output, lines.Text())
+		if m := listening.FindStringSubmatch(lines.Text()); m != nil {
+			p.URL = m[1]
+			go io.Copy(io.Discard, stdout)
+			return p
+		}
+	}
+	t.Fatalf("kassa exited before listening: %v", p.Output)
+	return nil
+}
+
+// kill is kill -9: no shutdown code runs.
+func (p *process) kill() {
+	if p.cmd.ProcessState == nil {
+		p.cmd.Process.Signal(syscall.SIGKILL)
+		p.cmd.Wait()
+	}
+}
+
+func (p *process) key(prefix string) string {
+	re := regexp.MustCompile(prefix + `_test_[0-9A-Za-z]+`)
+	return re.FindString(strings.Join(p.Output, "\n"))
+}
+
+func TestBinaryFirstStartPrintsKeysThatWork(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "kassa.db")
+	p := runKassa(t, db)
+	sk, pk := p.key("sk"), p.key("pk")
+	if sk == "" || pk == "" {
+		t.Fatalf("keys not printed: %v", p.Output)
+	}
+	sc := stripeClient(p.URL, sk)
+	pi, err := sc.V1PaymentIntents.Create(ctx, sofortParams())
+	if err != nil || pi.Status != stripe.PaymentIntentStatusRequiresAction || !strings.HasPrefix(pi.NextAction.RedirectToURL.URL, p.URL+"/sandbox/pay/") {
+		t.Fatalf("%v %+v", err, pi)
+	}
+	// A second start on the same database creates no new account.
+	p.kill()
+	p = runKassa(t, db)
+	if p.key("sk") != "" {
+		t.Fatalf("second start printed new keys: %v", p.Output)
+	}
+	if _, err := stripeClient(p.URL, sk).V1PaymentIntents.Retrieve(ctx, pi.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestBinaryAccountCreateJSON(t *testing.T) {
+	bin, err := kassaBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(t.TempDir(), "kassa.db")
+	out, err := exec.Command(bin, "account", "create", "--name", "Fjord Shop", "--json", "--db", db).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var acct map[string]string
+	if err := json.Unmarshal(out, &acct); err != nil {
+		t.Fatalf("%s: %v", out, err)
+	}
+	if !strings.HasPrefix(acct["id"], "acct_") || !strings.HasPrefix(acct["secret_key"], "sk_test_") || !strings.HasPrefix(acct["publishable_key"], "pk_test_") {
+		t.Fatalf("%v", acct)
+	}
+	// The database keeps no key, only hashes.
+	raw, _ := os.ReadFile(db)
+	wal, _ := os.ReadFile(db + "-wal")
+	if strings.Contains(string(raw)+string(wal), acct["secret_key"]) {
+		t.Fatal("the secret key is stored in the database")
+	}
+	p := runKassa(t, db)
+	if _, err := stripeClient(p.URL, acct["secret_key"]).V1PaymentIntents.Create(ctx, vippsParams(false)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBinaryCrashLosesNothingAcknowledged kills Kassa with SIGKILL while
+// clients create and confirm intents, restarts it on the same database, and
+// checks that every intent a client got a 200 for is there with its events.
+func TestBinaryCrashLosesNothingAcknowledged(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "kassa.db")
+	var sk string // printed on the first start only
+	for round := range 3 {
+		p := runKassa(t, db)
+		if round == 0 {
+			sk = p.key("sk")
+		}
+		sc := stripeClient(p.URL, sk)
+
+		var mu sync.Mutex
+		var acked []string
+		var wg sync.WaitGroup
+		stop := make(chan struct{})
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					pi, err := sc.V1PaymentIntents.Create(ctx, sofortParams())
+					if err == nil {
+						mu.Lock()
+						acked = append(acked, pi.ID)
+						mu.Unlock()
+					}
+				}
+			}()
+		}
+		time.Sleep(300 * time.Millisecond)
+		p.kill()
+		close(stop)
+		wg.Wait()
+		if len(acked) == 0 {
+			t.Fatalf("round %d: no request was acknowledged before the kill", round)
+		}
+
+		p = runKassa(t, db)
+		sc = stripeClient(p.URL, sk)
+		for _, id := range acked {
+			pi, err := sc.V1PaymentIntents.Retrieve(ctx, id, nil)
+			if err != nil || pi.Status != stripe.PaymentIntentStatusRequiresAction {
+				t.Fatalf("round %d: acknowledged intent %s after restart: %v %+v", round, id, err, pi)
+			}
+		}
+		created := map[string]int{}
+		for e, err := range sc.V1Events.List(ctx, &stripe.EventListParams{}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			created[e.Data.Object["id"].(string)]++
+		}
+		for _, id := range acked {
+			if created[id] != 2 { // payment_intent.created and .requires_action
+				t.Fatalf("round %d: intent %s has %d events", round, id, created[id])
+			}
+		}
+		t.Logf("round %d: %d acknowledged intents survived kill -9", round, len(acked))
+		p.kill()
+	}
+}
