@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -35,6 +37,25 @@ type env struct {
 	srv     *httptest.Server
 	client  *http.Client
 	account gateway.AccountKeys
+	logs    *lockedBuffer
+}
+
+// lockedBuffer collects the pages' logs (written from server goroutines).
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func newEnv(t *testing.T) *env {
@@ -47,7 +68,8 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(func() { st.Close() })
 	clk := clock.NewManual(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	mux := http.NewServeMux()
-	pages := &Pages{Logger: slog.New(slog.NewTextHandler(t.Output(), nil))}
+	logs := &lockedBuffer{}
+	pages := &Pages{Logger: slog.New(slog.NewTextHandler(io.MultiWriter(logs, t.Output()), nil))}
 	pages.Register(mux)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
@@ -63,7 +85,7 @@ func newEnv(t *testing.T) *env {
 			return http.ErrUseLastResponse
 		},
 	}
-	return &env{t: t, gw: gw, clock: clk, srv: srv, client: client, account: keys}
+	return &env{t: t, gw: gw, clock: clk, srv: srv, client: client, account: keys, logs: logs}
 }
 
 // create makes an intent that waits for the customer on a sandbox page.
@@ -1008,5 +1030,25 @@ func TestFormsMayRedirectToTheMerchant(t *testing.T) {
 		if p.header.Get(h) == "" {
 			t.Errorf("%s not set", h)
 		}
+	}
+}
+
+func TestInternalErrorsAreLogged(t *testing.T) {
+	e := newEnv(t)
+	pi := e.sofort("DE")
+	if err := e.gw.Store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	p := e.get(pi.Pending.RedirectURL)
+	if p.status != http.StatusInternalServerError {
+		t.Fatalf("status %d, want 500:\n%s", p.status, p.body)
+	}
+	assertContains(t, p, "Something went wrong")
+	logs := e.logs.String()
+	if !strings.Contains(logs, "sandbox page failed") {
+		t.Errorf("error not logged: %q", logs)
+	}
+	if strings.Contains(logs, pi.Pending.Attempt) {
+		t.Errorf("the attempt id (the customer's credential) was logged: %q", logs)
 	}
 }
