@@ -26,7 +26,7 @@ import (
 
 // kassa is a Kassa started for one test.
 type kassa struct {
-	t     *testing.T
+	t     testing.TB
 	URL   string
 	App   *app.App
 	Clock *clock.Manual
@@ -38,7 +38,7 @@ var t0 = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 
 // start runs Kassa in-process on a random port with a manual clock, a fresh
 // SQLite file and one account.
-func start(t *testing.T) *kassa {
+func start(t testing.TB) *kassa {
 	t.Helper()
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

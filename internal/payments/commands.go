@@ -292,8 +292,11 @@ func ChooseBank(pi *PaymentIntent, attempt string, va VirtualAccount) error {
 	if err := checkAttempt(pi, ActionOpen, attempt); err != nil {
 		return err
 	}
-	if pi.Pending.VirtualAccount == nil {
+	switch {
+	case pi.Pending.VirtualAccount == nil:
 		return invalid(CodeParameterInvalid, "bank", "This payment does not use a virtual account.")
+	case pi.Pending.VirtualAccount.Bank != "":
+		return invalid(CodeParameterInvalid, "bank", "A virtual account at %s was already issued for this payment.", pi.Pending.VirtualAccount.Bank)
 	}
 	va.ExpiresAt = pi.Pending.VirtualAccount.ExpiresAt
 	pi.Pending.VirtualAccount = &va
@@ -304,6 +307,9 @@ func ChooseBank(pi *PaymentIntent, attempt string, va VirtualAccount) error {
 func IdentifyPayer(pi *PaymentIntent, attempt, phone string) error {
 	if err := checkAttempt(pi, ActionOpen, attempt); err != nil {
 		return err
+	}
+	if pi.Pending.Phone != "" {
+		return invalid(CodeParameterInvalid, "phone", "The payer was already identified for this payment.")
 	}
 	pi.Pending.Phone = phone
 	return nil
@@ -333,8 +339,9 @@ func Authorize(pi *PaymentIntent, attempt string, ch *Charge, now time.Time) ([]
 	return append(events, chargeEvent(EventChargeSucceeded, ch), intentEvent(EventIntentSucceeded, pi)), nil
 }
 
-// Decline records a failed attempt (rejected, wrong TAN): a failed charge and
-// the intent back at requires_payment_method with last_payment_error.
+// Decline records a failed attempt (rejected, wrong TAN, canceled at the
+// bank): a failed charge and the intent back at requires_payment_method
+// with last_payment_error.
 func Decline(pi *PaymentIntent, attempt string, ch *Charge, reason string, now time.Time) ([]Event, error) {
 	if err := checkAttempt(pi, ActionDecline, attempt); err != nil {
 		return nil, err

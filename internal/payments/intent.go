@@ -72,19 +72,30 @@ type VirtualAccount struct {
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
-// Deadline is the next moment at which the pending step expires, or zero.
+// Deadline is the earliest moment at which the pending step expires, or
+// zero when nothing bounds it: the open window until the customer opens
+// the redirect, the approval window after that, and a virtual account's
+// validity throughout.
 func (a *Pending) Deadline() time.Time {
-	switch {
-	case a == nil:
+	if a == nil {
 		return time.Time{}
-	case !a.OpenedAt.IsZero() && !a.ApproveBy.IsZero():
-		return a.ApproveBy
-	case a.OpenedAt.IsZero() && !a.OpenBy.IsZero():
-		return a.OpenBy
-	case a.VirtualAccount != nil:
-		return a.VirtualAccount.ExpiresAt
 	}
-	return time.Time{}
+	var deadlines []time.Time
+	if a.OpenedAt.IsZero() {
+		deadlines = append(deadlines, a.OpenBy)
+	} else {
+		deadlines = append(deadlines, a.ApproveBy)
+	}
+	if a.VirtualAccount != nil {
+		deadlines = append(deadlines, a.VirtualAccount.ExpiresAt)
+	}
+	var earliest time.Time
+	for _, d := range deadlines {
+		if !d.IsZero() && (earliest.IsZero() || d.Before(earliest)) {
+			earliest = d
+		}
+	}
+	return earliest
 }
 
 // PaymentError is the last attempt's failure, as Stripe reports it.

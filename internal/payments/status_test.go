@@ -244,3 +244,48 @@ func eventTypes(events []Event) []string {
 	}
 	return out
 }
+
+func TestDeadlineIsTheEarliestThatApplies(t *testing.T) {
+	va := &VirtualAccount{ExpiresAt: t0.Add(24 * time.Hour)}
+	tests := []struct {
+		name string
+		p    *Pending
+		want time.Time
+	}{
+		{"nothing bounds it", &Pending{}, time.Time{}},
+		{"open window", &Pending{OpenBy: t0.Add(5 * time.Minute)}, t0.Add(5 * time.Minute)},
+		{"approval window once opened", &Pending{OpenBy: t0.Add(5 * time.Minute), OpenedAt: t0.Add(time.Minute), ApproveBy: t0.Add(6 * time.Minute)}, t0.Add(6 * time.Minute)},
+		{"opened without approval window", &Pending{OpenBy: t0.Add(5 * time.Minute), OpenedAt: t0.Add(time.Minute)}, time.Time{}},
+		{"virtual account", &Pending{VirtualAccount: va}, va.ExpiresAt},
+		{"virtual account opened", &Pending{VirtualAccount: va, OpenedAt: t0}, va.ExpiresAt},
+		{"account expiring before the approval window", &Pending{VirtualAccount: va, OpenedAt: t0, ApproveBy: t0.Add(48 * time.Hour)}, va.ExpiresAt},
+	}
+	for _, tt := range tests {
+		if got := tt.p.Deadline(); !got.Equal(tt.want) {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	if (*Pending)(nil).Deadline() != (time.Time{}) {
+		t.Error("nil pending has a deadline")
+	}
+}
+
+func TestChooseBankAndIdentifyPayerOnce(t *testing.T) {
+	pi := intentIn(RequiresAction, CaptureAutomatic)
+	pi.Pending.VirtualAccount = &VirtualAccount{ExpiresAt: t0.Add(time.Hour)}
+	if err := ChooseBank(pi, "att_1", VirtualAccount{Bank: "bca", Number: "390101"}); err != nil {
+		t.Fatal(err)
+	}
+	if va := pi.Pending.VirtualAccount; va.Bank != "bca" || !va.ExpiresAt.Equal(t0.Add(time.Hour)) {
+		t.Fatalf("virtual account %+v", va)
+	}
+	if err := ChooseBank(pi, "att_1", VirtualAccount{Bank: "bni", Number: "988201"}); err == nil || pi.Pending.VirtualAccount.Bank != "bca" {
+		t.Fatalf("second bank choice: %v %+v", err, pi.Pending.VirtualAccount)
+	}
+	if err := IdentifyPayer(pi, "att_1", "+4791234567"); err != nil {
+		t.Fatal(err)
+	}
+	if err := IdentifyPayer(pi, "att_1", "+4741234567"); err == nil || pi.Pending.Phone != "+4791234567" {
+		t.Fatalf("second payer: %v %s", err, pi.Pending.Phone)
+	}
+}

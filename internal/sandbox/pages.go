@@ -157,9 +157,12 @@ func (p *Pages) show(w http.ResponseWriter, r *http.Request) {
 		p.stale(w, r)
 		return
 	}
-	if pi, err := p.Gateway.OpenAttempt(r.Context(), attempt); err != nil {
-		p.fail(w, r, attempt, pi, err)
-		return
+	// HEAD (a link checker, a prefetch) shows the page without opening it.
+	if r.Method != http.MethodHead {
+		if pi, err := p.Gateway.OpenAttempt(r.Context(), attempt); err != nil {
+			p.fail(w, r, attempt, pi, err)
+			return
+		}
 	}
 	rq, ok := p.load(w, r)
 	if !ok {
