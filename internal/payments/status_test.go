@@ -177,7 +177,9 @@ func TestDeclineAndExpireRecordLastPaymentError(t *testing.T) {
 		run  func(*PaymentIntent, *Charge) ([]Event, error)
 		code string
 	}{
-		{"decline", func(pi *PaymentIntent, ch *Charge) ([]Event, error) { return Decline(pi, "att_1", ch, "Wrong TAN.", t0) }, CodeAuthFailure},
+		{"decline", func(pi *PaymentIntent, ch *Charge) ([]Event, error) {
+			return Decline(pi, "att_1", ch, "Wrong TAN.", t0)
+		}, CodeAuthFailure},
 		{"expire", func(pi *PaymentIntent, ch *Charge) ([]Event, error) { return Expire(pi, "att_1", ch, t0) }, CodeAttemptExpired},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -209,7 +209,9 @@ func testListPagination(t *testing.T, s store.Store) {
 	for i := range 12 {
 		id := fmt.Sprintf("pi_%02d", i)
 		ids = append(ids, id)
-		write(t, s, func(tx store.Tx) error { return tx.InsertIntent(ctx, intent("acct_1", id, t0.Add(time.Duration(i)*time.Second))) })
+		write(t, s, func(tx store.Tx) error {
+			return tx.InsertIntent(ctx, intent("acct_1", id, t0.Add(time.Duration(i)*time.Second)))
+		})
 	}
 	list := func(q store.ListQuery) ([]string, bool) {
 		var out []string
