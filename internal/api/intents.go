@@ -56,12 +56,8 @@ func (s *Server) createIntent(w http.ResponseWriter, r *request) error {
 	in.CaptureMethod = deref(u.CaptureMethod)
 	in.Description, in.ReceiptEmail, in.StatementDescriptor = deref(u.Description), deref(u.ReceiptEmail), deref(u.StatementDescriptor)
 	in.Metadata, in.PaymentMethodTypes, in.VippsReference = u.Metadata, u.PaymentMethodTypes, deref(u.VippsReference)
-	return s.change(w, r, func(ctx context.Context, tx store.Tx) (any, error) {
-		pi, err := s.Gateway.CreateIntent(ctx, tx, r.caller(), in)
-		if err != nil {
-			return nil, err
-		}
-		return intentView(ctx, tx, pi, expand)
+	return s.changeIntent(w, r, expand, func(ctx context.Context, tx store.Tx) (*payments.PaymentIntent, error) {
+		return s.Gateway.CreateIntent(ctx, tx, r.caller(), in)
 	})
 }
 
@@ -79,12 +75,8 @@ func (s *Server) updateIntent(w http.ResponseWriter, r *request) error {
 	if d.err != nil {
 		return d.err
 	}
-	return s.change(w, r, func(ctx context.Context, tx store.Tx) (any, error) {
-		pi, err := s.Gateway.UpdateIntent(ctx, tx, r.caller(), r.PathValue("id"), in)
-		if err != nil {
-			return nil, err
-		}
-		return intentView(ctx, tx, pi, expand)
+	return s.changeIntent(w, r, expand, func(ctx context.Context, tx store.Tx) (*payments.PaymentIntent, error) {
+		return s.Gateway.UpdateIntent(ctx, tx, r.caller(), r.PathValue("id"), in)
 	})
 }
 
@@ -102,12 +94,8 @@ func (s *Server) confirmIntent(w http.ResponseWriter, r *request) error {
 	if d.err != nil {
 		return d.err
 	}
-	return s.change(w, r, func(ctx context.Context, tx store.Tx) (any, error) {
-		pi, err := s.Gateway.ConfirmIntent(ctx, tx, r.caller(), r.PathValue("id"), in)
-		if err != nil {
-			return nil, err
-		}
-		return intentView(ctx, tx, pi, expand)
+	return s.changeIntent(w, r, expand, func(ctx context.Context, tx store.Tx) (*payments.PaymentIntent, error) {
+		return s.Gateway.ConfirmIntent(ctx, tx, r.caller(), r.PathValue("id"), in)
 	})
 }
 
@@ -118,12 +106,8 @@ func (s *Server) cancelIntent(w http.ResponseWriter, r *request) error {
 	if d.err != nil {
 		return d.err
 	}
-	return s.change(w, r, func(ctx context.Context, tx store.Tx) (any, error) {
-		pi, err := s.Gateway.CancelIntent(ctx, tx, r.caller(), r.PathValue("id"), reason)
-		if err != nil {
-			return nil, err
-		}
-		return intentView(ctx, tx, pi, expand)
+	return s.changeIntent(w, r, expand, func(ctx context.Context, tx store.Tx) (*payments.PaymentIntent, error) {
+		return s.Gateway.CancelIntent(ctx, tx, r.caller(), r.PathValue("id"), reason)
 	})
 }
 
@@ -134,12 +118,8 @@ func (s *Server) captureIntent(w http.ResponseWriter, r *request) error {
 	if d.err != nil {
 		return d.err
 	}
-	return s.change(w, r, func(ctx context.Context, tx store.Tx) (any, error) {
-		pi, err := s.Gateway.CaptureIntent(ctx, tx, r.caller(), r.PathValue("id"), amount)
-		if err != nil {
-			return nil, err
-		}
-		return intentView(ctx, tx, pi, expand)
+	return s.changeIntent(w, r, expand, func(ctx context.Context, tx store.Tx) (*payments.PaymentIntent, error) {
+		return s.Gateway.CaptureIntent(ctx, tx, r.caller(), r.PathValue("id"), amount)
 	})
 }
 
@@ -151,12 +131,8 @@ func (s *Server) finishIntent(outcome gateway.Outcome) handlerFunc {
 		if d.err != nil {
 			return d.err
 		}
-		return s.change(w, r, func(ctx context.Context, tx store.Tx) (any, error) {
-			pi, err := s.Gateway.FinishIntent(ctx, tx, r.caller(), r.PathValue("id"), outcome)
-			if err != nil {
-				return nil, err
-			}
-			return intentView(ctx, tx, pi, expand)
+		return s.changeIntent(w, r, expand, func(ctx context.Context, tx store.Tx) (*payments.PaymentIntent, error) {
+			return s.Gateway.FinishIntent(ctx, tx, r.caller(), r.PathValue("id"), outcome)
 		})
 	}
 }
@@ -219,6 +195,18 @@ func (s *Server) listIntents(w http.ResponseWriter, r *request) error {
 			}
 		}
 		return listEnvelope("/v1/payment_intents", data, more), nil
+	})
+}
+
+// changeIntent runs an intent command through change and renders the
+// intent it returns.
+func (s *Server) changeIntent(w http.ResponseWriter, r *request, expand map[string]bool, fn func(context.Context, store.Tx) (*payments.PaymentIntent, error)) error {
+	return s.change(w, r, func(ctx context.Context, tx store.Tx) (any, error) {
+		pi, err := fn(ctx, tx)
+		if err != nil {
+			return nil, err
+		}
+		return intentView(ctx, tx, pi, expand)
 	})
 }
 

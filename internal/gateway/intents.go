@@ -158,26 +158,25 @@ func (g *Gateway) confirm(ctx context.Context, pi *payments.PaymentIntent, pm *p
 
 // CancelIntent cancels an intent.
 func (g *Gateway) CancelIntent(ctx context.Context, tx store.Tx, c *Caller, id, reason string) (*payments.PaymentIntent, error) {
-	pi, err := intent(ctx, tx, c.AccountID, id, "intent")
-	if err != nil {
-		return nil, err
-	}
-	latest, err := g.latestCharge(ctx, tx, pi)
-	if err != nil {
-		return nil, err
-	}
-	events, err := payments.Cancel(pi, latest, reason, g.Clock.Now())
-	if err != nil {
-		return nil, err
-	}
-	if err := g.save(ctx, tx, pi, latest); err != nil {
-		return nil, err
-	}
-	return pi, g.record(ctx, tx, c.AccountID, c, events)
+	return g.changeSettled(ctx, tx, c, id, func(pi *payments.PaymentIntent, latest *payments.Charge) ([]payments.Event, error) {
+		return payments.Cancel(pi, latest, reason, g.Clock.Now())
+	})
 }
 
 // CaptureIntent captures an authorized intent (amount nil: all of it).
 func (g *Gateway) CaptureIntent(ctx context.Context, tx store.Tx, c *Caller, id string, amount *int64) (*payments.PaymentIntent, error) {
+	return g.changeSettled(ctx, tx, c, id, func(pi *payments.PaymentIntent, latest *payments.Charge) ([]payments.Event, error) {
+		if latest == nil {
+			latest = &payments.Charge{} // no charge: Capture's guard refuses before touching it
+		}
+		return payments.Capture(pi, latest, amount)
+	})
+}
+
+// changeSettled applies a merchant command that may touch the intent's
+// latest charge, and saves both with the events it emits.
+func (g *Gateway) changeSettled(ctx context.Context, tx store.Tx, c *Caller, id string,
+	change func(*payments.PaymentIntent, *payments.Charge) ([]payments.Event, error)) (*payments.PaymentIntent, error) {
 	pi, err := intent(ctx, tx, c.AccountID, id, "intent")
 	if err != nil {
 		return nil, err
@@ -186,10 +185,7 @@ func (g *Gateway) CaptureIntent(ctx context.Context, tx store.Tx, c *Caller, id 
 	if err != nil {
 		return nil, err
 	}
-	if latest == nil {
-		latest = &payments.Charge{}
-	}
-	events, err := payments.Capture(pi, latest, amount)
+	events, err := change(pi, latest)
 	if err != nil {
 		return nil, err
 	}
