@@ -67,13 +67,19 @@ func Open(ctx context.Context, path string) (*Store, error) {
 
 // Write runs fn in a BEGIN IMMEDIATE transaction on the single writer.
 // Holding SQLite's write lock for the whole transaction is the guard that
-// makes load-check-save sequences atomic.
+// makes load-check-save sequences atomic. Only the wait for the writer is
+// bounded by lockWait; the transaction itself lives as long as ctx.
 func (s *Store) Write(ctx context.Context, fn func(store.Tx) error) error {
-	beginCtx, cancel := context.WithTimeout(ctx, s.lockWait)
-	defer cancel()
-	tx, err := s.writer.BeginTx(beginCtx, nil)
+	waitCtx, cancel := context.WithTimeout(ctx, s.lockWait)
+	conn, err := s.writer.Conn(waitCtx)
+	cancel()
 	if err != nil {
-		return translate(err, beginCtx)
+		return translate(err, waitCtx)
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return translate(err, ctx)
 	}
 	if err := fn(&txn{reader: reader{q: tx}, tx: tx}); err != nil {
 		tx.Rollback()
