@@ -4,6 +4,7 @@
 //	kassa serve                          start Kassa (creates a sandbox account on first start)
 //	kassa account create --name NAME     create a merchant account and print its keys
 //	kassa migrate                        apply database migrations and exit
+//	kassa bench --key sk_test_…          drive a running server with an open-loop load
 package main
 
 import (
@@ -35,6 +36,7 @@ const usage = `Usage:
   kassa serve [--addr ADDR] [--db PATH] [--public-url URL]
   kassa account create --name NAME [--json] [--db PATH]
   kassa migrate [--db PATH]
+  kassa bench --key SECRET_KEY [--url URL] [--rate N] [--duration D] [--mix OP=W,...] [--out FILE]
 
 Settings also come from the environment: KASSA_ADDR (default 127.0.0.1:8080),
 KASSA_DB (default kassa.db), KASSA_PUBLIC_URL (default http://ADDR).`
@@ -53,6 +55,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return createAccount(ctx, args[2:], stdout)
 	case "migrate":
 		return migrate(ctx, args[1:], stdout)
+	case "bench":
+		return bench(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"kassa/internal/loadgen"
+)
+
+// bench drives a running Kassa (or any Stripe-compatible server) with an
+// open-loop mix of requests and reports throughput and latency.
+func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	target := fs.String("url", "http://127.0.0.1:8080", "server to drive")
+	key := fs.String("key", os.Getenv("KASSA_BENCH_KEY"), "secret key (KASSA_BENCH_KEY)")
+	rate := fs.Float64("rate", 500, "requests per second, all operations together")
+	duration := fs.Duration("duration", 30*time.Second, "how long to send")
+	mix := fs.String("mix", "create_confirm=50,complete=25,retrieve=15,list=10", "operation weights")
+	maxInFlight := fs.Int("max-in-flight", 2048, "outstanding requests beyond this are dropped and counted")
+	out := fs.String("out", "", "write the results as JSON to this file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *key == "" {
+		return errors.New("bench: --key (or KASSA_BENCH_KEY) is required")
+	}
+	weights, err := parseMix(*mix)
+	if err != nil {
+		return err
+	}
+	res, err := loadgen.Run(ctx, loadgen.Config{
+		BaseURL: *target, SecretKey: *key, Rate: *rate, Duration: *duration, Mix: weights, MaxInFlight: *maxInFlight,
+		Progress: func(s loadgen.Snapshot) {
+			fmt.Fprintf(stderr, "\r%5.0fs  sent %d  done %d  errors %d  dropped %d   ",
+				s.Elapsed.Seconds(), s.Sent, s.Completed, s.Errors, s.Dropped)
+		},
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stderr)
+	printResult(stdout, res)
+	if *out != "" {
+		data, err := json.MarshalIndent(res, "", "  ")
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(*out, append(data, '\n'), 0o644)
+	}
+	return nil
+}
+
+func parseMix(s string) (map[loadgen.Op]int, error) {
+	out := map[loadgen.Op]int{}
+	for _, part := range strings.Split(s, ",") {
+		name, weight, ok := strings.Cut(strings.TrimSpace(part), "=")
+		w, err := strconv.Atoi(weight)
+		if !ok || err != nil || w < 0 {
+			return nil, fmt.Errorf("bench: --mix wants op=weight pairs, got %q", part)
+		}
+		switch op := loadgen.Op(name); op {
+		case loadgen.OpCreateConfirm, loadgen.OpComplete, loadgen.OpRetrieve, loadgen.OpList:
+			out[op] = w
+		default:
+			return nil, fmt.Errorf("bench: unknown operation %q", name)
+		}
+	}
+	return out, nil
+}
+
+func printResult(w io.Writer, res *loadgen.Result) {
+	fmt.Fprintf(w, "target %s  rate %.0f/s  duration %s  throughput %.0f/s  dropped %d\n",
+		res.Target, res.Rate, res.Duration, res.Throughput, res.Dropped)
+	fmt.Fprintf(w, "%-16s %8s %7s %9s %9s %9s %9s\n", "operation", "count", "errors", "p50 ms", "p90 ms", "p99 ms", "max ms")
+	ops := make([]string, 0, len(res.Ops))
+	for op := range res.Ops {
+		ops = append(ops, string(op))
+	}
+	sort.Strings(ops)
+	row := func(name string, o *loadgen.OpResult) {
+		fmt.Fprintf(w, "%-16s %8d %7d %9.2f %9.2f %9.2f %9.2f\n", name, o.Count, o.Errors, o.P50, o.P90, o.P99, o.Max)
+	}
+	for _, op := range ops {
+		row(op, res.Ops[loadgen.Op(op)])
+	}
+	row("all", res.All)
+	for msg, n := range res.ErrorSample {
+		fmt.Fprintf(w, "error %6d× %s\n", n, msg)
+	}
+}

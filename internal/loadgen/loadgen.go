@@ -1,0 +1,325 @@
+// Package loadgen is an open-loop load generator for Stripe-compatible
+// servers: requests start on a fixed schedule whatever the server's speed,
+// and each latency is measured from the moment its request was due, so a
+// slow server cannot hide its queueing (no coordinated omission).
+package loadgen
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Op is one kind of request in the mix.
+type Op string
+
+const (
+	OpCreateConfirm Op = "create_confirm" // POST /v1/payment_intents with confirm=true
+	OpRetrieve      Op = "retrieve"       // GET /v1/payment_intents/{id}
+	OpList          Op = "list"           // GET /v1/payment_intents?limit=10
+	OpComplete      Op = "complete"       // POST /v1/test_helpers/payment_intents/{id}/succeed
+)
+
+// Config describes a run.
+type Config struct {
+	BaseURL     string
+	SecretKey   string
+	Rate        float64 // requests per second, all operations together
+	Duration    time.Duration
+	Mix         map[Op]int // relative weights
+	MaxInFlight int        // requests beyond this many outstanding are counted as dropped
+	Client      *http.Client
+	// Progress, if set, is called about once a second.
+	Progress func(Snapshot)
+}
+
+// DefaultMix is a checkout-like workload: most traffic creates and confirms
+// payments; customers finish half of them; merchants look them up.
+var DefaultMix = map[Op]int{OpCreateConfirm: 50, OpComplete: 25, OpRetrieve: 15, OpList: 10}
+
+// Snapshot is the progress so far.
+type Snapshot struct {
+	Elapsed   time.Duration
+	Sent      int64
+	Completed int64
+	Errors    int64
+	Dropped   int64
+}
+
+// Result is a finished run, ready to print or store as JSON.
+type Result struct {
+	Target      string           `json:"target"`
+	Rate        float64          `json:"rate_per_second"`
+	Duration    string           `json:"duration"`
+	Started     time.Time        `json:"started"`
+	Throughput  float64          `json:"throughput_per_second"`
+	Dropped     int64            `json:"dropped"`
+	Ops         map[Op]*OpResult `json:"ops"`
+	All         *OpResult        `json:"all"`
+	ErrorSample map[string]int   `json:"error_sample"`
+}
+
+// OpResult summarizes one operation's latencies, in milliseconds.
+type OpResult struct {
+	Count  int     `json:"count"`
+	Errors int     `json:"errors"`
+	P50    float64 `json:"p50_ms"`
+	P90    float64 `json:"p90_ms"`
+	P99    float64 `json:"p99_ms"`
+	Max    float64 `json:"max_ms"`
+	lat    []time.Duration
+}
+
+// Run drives the target until cfg.Duration has passed and all requests are back.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	if cfg.Rate <= 0 || cfg.Duration <= 0 {
+		return nil, fmt.Errorf("loadgen: rate and duration must be positive")
+	}
+	if cfg.Mix == nil {
+		cfg.Mix = DefaultMix
+	}
+	if cfg.MaxInFlight == 0 {
+		cfg.MaxInFlight = 2048
+	}
+	if cfg.Client == nil {
+		cfg.Client = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: cfg.MaxInFlight}}
+	}
+	r := &runner{cfg: cfg, results: map[Op]*OpResult{}, errs: map[string]int{}}
+	for op := range cfg.Mix {
+		r.results[op] = &OpResult{}
+	}
+	pick := weighted(cfg.Mix)
+	interval := time.Duration(float64(time.Second) / cfg.Rate)
+	started := time.Now()
+	stopProgress := r.progress(started)
+	var wg sync.WaitGroup
+	inFlight := make(chan struct{}, cfg.MaxInFlight)
+	for i := 0; ; i++ {
+		due := started.Add(time.Duration(i) * interval)
+		if due.Sub(started) >= cfg.Duration || ctx.Err() != nil {
+			break
+		}
+		if wait := time.Until(due); wait > 0 {
+			time.Sleep(wait)
+		}
+		select {
+		case inFlight <- struct{}{}:
+		default:
+			r.dropped.Add(1)
+			continue
+		}
+		r.sent.Add(1)
+		wg.Add(1)
+		go func(op Op) {
+			defer wg.Done()
+			defer func() { <-inFlight }()
+			err := r.do(ctx, op)
+			r.record(op, time.Since(due), err)
+		}(pick())
+	}
+	wg.Wait()
+	stopProgress()
+	return r.result(started), nil
+}
+
+type runner struct {
+	cfg       Config
+	sent      atomic.Int64
+	completed atomic.Int64
+	failed    atomic.Int64
+	dropped   atomic.Int64
+
+	mu      sync.Mutex
+	results map[Op]*OpResult
+	errs    map[string]int
+	created []string // intents awaiting the customer, for complete
+	seen    []string // any intent, for retrieve
+}
+
+func (r *runner) record(op Op, latency time.Duration, err error) {
+	r.completed.Add(1)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	res := r.results[op]
+	res.Count++
+	res.lat = append(res.lat, latency)
+	if err != nil {
+		r.failed.Add(1)
+		res.Errors++
+		if len(r.errs) < 20 || r.errs[err.Error()] > 0 {
+			r.errs[err.Error()]++
+		}
+	}
+}
+
+func (r *runner) progress(started time.Time) (stop func()) {
+	if r.cfg.Progress == nil {
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				r.cfg.Progress(Snapshot{Elapsed: time.Since(started), Sent: r.sent.Load(),
+					Completed: r.completed.Load(), Errors: r.failed.Load(), Dropped: r.dropped.Load()})
+			}
+		}
+	}()
+	return func() { close(done) }
+}
+
+func (r *runner) do(ctx context.Context, op Op) error {
+	switch op {
+	case OpCreateConfirm:
+		var pi struct {
+			ID string `json:"id"`
+		}
+		form := url.Values{
+			"amount": {"2000"}, "currency": {"eur"}, "confirm": {"true"},
+			"payment_method_data[type]":                              {"sofort"},
+			"payment_method_data[billing_details][address][country]": {"DE"},
+			"return_url": {"https://shop.example/return"},
+		}
+		if err := r.call(ctx, "POST", "/v1/payment_intents", form, &pi); err != nil {
+			return err
+		}
+		r.mu.Lock()
+		r.created = append(r.created, pi.ID)
+		r.seen = append(r.seen, pi.ID)
+		if len(r.seen) > 10000 {
+			r.seen = r.seen[len(r.seen)-10000:]
+		}
+		r.mu.Unlock()
+		return nil
+	case OpComplete:
+		r.mu.Lock()
+		var id string
+		if n := len(r.created); n > 0 {
+			id, r.created = r.created[n-1], r.created[:n-1]
+		}
+		r.mu.Unlock()
+		if id == "" {
+			return r.call(ctx, "GET", "/v1/payment_intents?limit=1", nil, nil)
+		}
+		return r.call(ctx, "POST", "/v1/test_helpers/payment_intents/"+id+"/succeed", url.Values{}, nil)
+	case OpRetrieve:
+		r.mu.Lock()
+		var id string
+		if n := len(r.seen); n > 0 {
+			id = r.seen[rand.IntN(n)]
+		}
+		r.mu.Unlock()
+		if id == "" {
+			return r.call(ctx, "GET", "/v1/payment_intents?limit=1", nil, nil)
+		}
+		return r.call(ctx, "GET", "/v1/payment_intents/"+id, nil, nil)
+	case OpList:
+		return r.call(ctx, "GET", "/v1/payment_intents?limit=10", nil, nil)
+	}
+	return fmt.Errorf("loadgen: unknown op %s", op)
+}
+
+// call sends one request; a non-2xx answer is an error named by status
+// and Stripe error code.
+func (r *runner) call(ctx context.Context, method, path string, form url.Values, out any) error {
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(r.cfg.BaseURL, "/")+path, body)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+r.cfg.SecretKey)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	resp, err := r.cfg.Client.Do(req)
+	if err != nil {
+		return fmt.Errorf("transport: %w", err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode/100 != 2 {
+		var e struct {
+			Error struct {
+				Code string `json:"code"`
+			} `json:"error"`
+		}
+		json.Unmarshal(data, &e)
+		return fmt.Errorf("%s %s: HTTP %d %s", method, resource(path), resp.StatusCode, e.Error.Code)
+	}
+	if out != nil {
+		return json.Unmarshal(data, out)
+	}
+	return nil
+}
+
+// resource names a path's resource for error counts: "/v1/payment_intents/pi_1?x" is "payment_intents".
+func resource(path string) string {
+	path, _, _ = strings.Cut(path, "?")
+	parts := strings.Split(path, "/")
+	if len(parts) < 3 {
+		return path
+	}
+	return parts[2]
+}
+
+func (r *runner) result(started time.Time) *Result {
+	elapsed := time.Since(started)
+	res := &Result{
+		Target: r.cfg.BaseURL, Rate: r.cfg.Rate, Duration: r.cfg.Duration.String(), Started: started,
+		Dropped: r.dropped.Load(), Ops: r.results, All: &OpResult{}, ErrorSample: r.errs,
+	}
+	for _, op := range r.results {
+		op.summarize()
+		res.All.Count += op.Count
+		res.All.Errors += op.Errors
+		res.All.lat = append(res.All.lat, op.lat...)
+	}
+	res.All.summarize()
+	res.Throughput = float64(res.All.Count-res.All.Errors) / elapsed.Seconds()
+	return res
+}
+
+func (o *OpResult) summarize() {
+	if len(o.lat) == 0 {
+		return
+	}
+	sort.Slice(o.lat, func(i, j int) bool { return o.lat[i] < o.lat[j] })
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	at := func(q float64) time.Duration { return o.lat[min(len(o.lat)-1, int(q*float64(len(o.lat))))] }
+	o.P50, o.P90, o.P99, o.Max = ms(at(0.50)), ms(at(0.90)), ms(at(0.99)), ms(o.lat[len(o.lat)-1])
+}
+
+// Latencies returns the sorted latencies of an operation (after Run).
+func (o *OpResult) Latencies() []time.Duration { return o.lat }
+
+// weighted returns a picker that draws ops in proportion to their weights.
+func weighted(mix map[Op]int) func() Op {
+	var ops []Op
+	for op, w := range mix {
+		for range w {
+			ops = append(ops, op)
+		}
+	}
+	sort.Slice(ops, func(i, j int) bool { return ops[i] < ops[j] })
+	return func() Op { return ops[rand.IntN(len(ops))] }
+}

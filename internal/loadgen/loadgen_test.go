@@ -1,0 +1,97 @@
+package loadgen
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// fakeStripe answers like Kassa would, failing every list with a 500.
+func fakeStripe(t *testing.T, delay time.Duration, seen map[string]*atomic.Int64) *httptest.Server {
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(delay)
+		if r.Header.Get("Authorization") != "Bearer sk_test_x" {
+			w.WriteHeader(401)
+			return
+		}
+		key := r.Method + " " + strings.Split(r.URL.Path, "/")[2]
+		if c := seen[key]; c != nil {
+			c.Add(1)
+		}
+		switch {
+		case r.Method == "POST" && r.URL.Path == "/v1/payment_intents":
+			fmt.Fprintf(w, `{"id":"pi_%d","status":"requires_action"}`, n.Add(1))
+		case r.Method == "GET" && r.URL.Path == "/v1/payment_intents":
+			w.WriteHeader(500)
+			fmt.Fprint(w, `{"error":{"type":"api_error","code":"boom"}}`)
+		default:
+			fmt.Fprint(w, `{}`)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestRunSendsTheScheduleAndCountsOutcomes(t *testing.T) {
+	seen := map[string]*atomic.Int64{"POST payment_intents": {}, "POST test_helpers": {}, "GET payment_intents": {}}
+	srv := fakeStripe(t, 0, seen)
+	res, err := Run(context.Background(), Config{
+		BaseURL: srv.URL, SecretKey: "sk_test_x", Rate: 400, Duration: 500 * time.Millisecond,
+		Mix: map[Op]int{OpCreateConfirm: 2, OpComplete: 1, OpList: 1},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An open loop sends exactly rate × duration requests, whatever the server does.
+	if got := int64(res.All.Count) + res.Dropped; got != 200 {
+		t.Fatalf("sent %d + dropped %d, want 200", res.All.Count, res.Dropped)
+	}
+	creates, lists := res.Ops[OpCreateConfirm], res.Ops[OpList]
+	if creates.Count == 0 || creates.Errors != 0 || int64(creates.Count) != seen["POST payment_intents"].Load() {
+		t.Fatalf("creates %+v, server saw %d", creates, seen["POST payment_intents"].Load())
+	}
+	if lists.Count == 0 || lists.Errors != lists.Count || res.ErrorSample["GET payment_intents: HTTP 500 boom"] != lists.Count {
+		t.Fatalf("lists %+v errors %v", lists, res.ErrorSample)
+	}
+	if res.All.P50 <= 0 || res.All.P50 > res.All.P99 || res.All.P99 > res.All.Max {
+		t.Fatalf("percentiles out of order: %+v", res.All)
+	}
+	if res.Throughput <= 0 {
+		t.Fatalf("throughput %v", res.Throughput)
+	}
+}
+
+func TestRunDropsWhatExceedsTheInFlightBound(t *testing.T) {
+	srv := fakeStripe(t, 200*time.Millisecond, map[string]*atomic.Int64{})
+	res, err := Run(context.Background(), Config{
+		BaseURL: srv.URL, SecretKey: "sk_test_x", Rate: 100, Duration: 300 * time.Millisecond,
+		Mix: map[Op]int{OpRetrieve: 1}, MaxInFlight: 2,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Dropped == 0 || int64(res.All.Count)+res.Dropped != 30 {
+		t.Fatalf("count %d dropped %d", res.All.Count, res.Dropped)
+	}
+	// Latency counts from when a request was due, so it includes the server's delay.
+	if res.All.P50 < 200 {
+		t.Fatalf("p50 %.1f ms is below the server's 200 ms delay", res.All.P50)
+	}
+}
+
+func TestWeightedPickRespectsZeroAndWeights(t *testing.T) {
+	pick := weighted(map[Op]int{OpList: 3, OpRetrieve: 1, OpComplete: 0})
+	count := map[Op]int{}
+	for range 4000 {
+		count[pick()]++
+	}
+	if count[OpComplete] != 0 || count[OpList] < 2*count[OpRetrieve] {
+		t.Fatalf("%v", count)
+	}
+}
