@@ -24,3 +24,30 @@ type Event struct {
 
 func intentEvent(typ string, pi *PaymentIntent) Event { return Event{Type: typ, Object: pi.Clone()} }
 func chargeEvent(typ string, ch *Charge) Event        { return Event{Type: typ, Object: ch.Clone()} }
+
+// EventTypes lists every event type Kassa emits, in the order
+// documentation shows them. It is the one list webhook endpoints subscribe
+// from: a package that adds an event type adds it here too.
+var EventTypes = []string{
+	EventChargeCaptured,
+	EventChargeFailed,
+	EventChargeSucceeded,
+	EventIntentCapturableUpdated,
+	EventIntentCanceled,
+	EventIntentCreated,
+	EventIntentPaymentFailed,
+	EventIntentProcessing,
+	EventIntentRequiresAction,
+	EventIntentSucceeded,
+	EventPaymentMethodCreated,
+}
+
+// KnownEventType reports whether t is in EventTypes.
+func KnownEventType(t string) bool {
+	for _, known := range EventTypes {
+		if known == t {
+			return true
+		}
+	}
+	return false
+}
