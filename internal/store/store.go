@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"kassa/internal/payments"
+	"kassa/internal/webhooks"
 )
 
 var (
@@ -60,6 +61,16 @@ type Reader interface {
 	ListEvents(ctx context.Context, accountID string, q ListQuery) ([]*Event, bool, error)
 
 	IdempotentRequest(ctx context.Context, accountID, key string) (*IdempotentRequest, error)
+
+	WebhookEndpoint(ctx context.Context, accountID, id string) (*webhooks.Endpoint, error)
+	ListWebhookEndpoints(ctx context.Context, accountID string, q ListQuery) ([]*webhooks.Endpoint, bool, error)
+	// AccountWebhookEndpoints returns all of an account's endpoints, enabled or not.
+	AccountWebhookEndpoints(ctx context.Context, accountID string) ([]*webhooks.Endpoint, error)
+	// ListDeliveries pages through an account's deliveries (newest first),
+	// filtered by q.Endpoint and q.Event, each with its attempt history.
+	ListDeliveries(ctx context.Context, accountID string, q ListQuery) ([]*webhooks.Delivery, bool, error)
+	// DeliveryBacklog counts what is still owed, across accounts.
+	DeliveryBacklog(ctx context.Context, now time.Time) (Backlog, error)
 }
 
 // Tx is a write transaction.
@@ -86,6 +97,41 @@ type Tx interface {
 	ReleaseIdempotencyKey(ctx context.Context, accountID, key, claim string) error
 	// PruneIdempotencyKeys deletes records created before cutoff.
 	PruneIdempotencyKeys(ctx context.Context, cutoff time.Time) (int, error)
+
+	InsertWebhookEndpoint(ctx context.Context, e *webhooks.Endpoint) error
+	UpdateWebhookEndpoint(ctx context.Context, e *webhooks.Endpoint) error
+	// DeleteWebhookEndpoint deletes an endpoint and cancels its pending
+	// deliveries (their history stays).
+	DeleteWebhookEndpoint(ctx context.Context, accountID, id string) error
+	// InsertDeliveries adds pending deliveries (the outbox): callers insert
+	// them in the transaction that records their events.
+	InsertDeliveries(ctx context.Context, ds []*webhooks.Delivery) error
+	// ClaimDeliveries leases up to c.Limit pending deliveries that are due
+	// and not leased, round-robin over endpoints (each endpoint's oldest
+	// first), and never so many that an endpoint would have more than
+	// c.PerEndpoint leased at once. A claimed delivery carries c.Claim.
+	ClaimDeliveries(ctx context.Context, c Claim) ([]*webhooks.Delivery, error)
+	// RecordOutcomes applies finished attempts whose claim still holds (a
+	// delivery whose lease ran out and was claimed again ignores the late
+	// result) and returns how many applied.
+	RecordOutcomes(ctx context.Context, outcomes []webhooks.Outcome) (int, error)
+}
+
+// Claim is a request to lease due deliveries.
+type Claim struct {
+	Claim       string
+	Now         time.Time
+	LeaseUntil  time.Time
+	Limit       int
+	PerEndpoint int
+}
+
+// Backlog is what the webhook outbox still owes.
+type Backlog struct {
+	// Pending deliveries, due or not; Due ones are due by now and not leased.
+	Pending, Due int
+	// OldestDue is the earliest due time of a Due delivery (zero if none).
+	OldestDue time.Time
 }
 
 // Account is a merchant.
@@ -128,6 +174,8 @@ type ListQuery struct {
 	PaymentIntent string
 	// Types filters events by type (exact names).
 	Types []string
+	// Endpoint and Event filter webhook deliveries.
+	Endpoint, Event string
 }
 
 // TimeRange bounds created timestamps; zero bounds are open.
@@ -146,6 +194,8 @@ type Event struct {
 	RequestID      string
 	IdempotencyKey string
 	Object         any
+	// PendingWebhooks counts the event's deliveries still pending (read only).
+	PendingWebhooks int
 }
 
 // IdempotentRequest is a claimed Idempotency-Key and, once done, its response.

@@ -129,12 +129,15 @@ func (r *reader) ListPaymentMethods(ctx context.Context, accountID string, q sto
 
 const eventColumns = `id, account_id, type, api_version, created, request_id, idempotency_key, object_type, data`
 
+// eventSelect reads an event with its count of deliveries still pending.
+const eventSelect = eventColumns + `, (SELECT count(*) FROM webhook_deliveries d WHERE d.event_id = events.id AND d.status = 'pending')`
+
 func scanEvent(scan func(...any) error) (*store.Event, error) {
 	var e store.Event
 	var created int64
 	var objectType string
 	var data []byte
-	if err := scan(&e.ID, &e.AccountID, &e.Type, &e.APIVersion, &created, &e.RequestID, &e.IdempotencyKey, &objectType, &data); err != nil {
+	if err := scan(&e.ID, &e.AccountID, &e.Type, &e.APIVersion, &created, &e.RequestID, &e.IdempotencyKey, &objectType, &data, &e.PendingWebhooks); err != nil {
 		return nil, err
 	}
 	e.Created = fromNanos(created)
@@ -147,7 +150,7 @@ func scanEvent(scan func(...any) error) (*store.Event, error) {
 }
 
 func (r *reader) Event(ctx context.Context, accountID, id string) (*store.Event, error) {
-	row := r.q.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events WHERE account_id = ? AND id = ?`, accountID, id)
+	row := r.q.QueryRowContext(ctx, `SELECT `+eventSelect+` FROM events WHERE account_id = ? AND id = ?`, accountID, id)
 	e, err := scanEvent(row.Scan)
 	return e, notFound(err)
 }
@@ -162,7 +165,7 @@ func (r *reader) ListEvents(ctx context.Context, accountID string, q store.ListQ
 		}
 		extra = append(extra, filter{"type IN (" + marks + ")", args})
 	}
-	return list(ctx, r.q, "events", eventColumns, accountID, q, extra, func(rows *sql.Rows) (*store.Event, error) {
+	return list(ctx, r.q, "events", eventSelect, accountID, q, extra, func(rows *sql.Rows) (*store.Event, error) {
 		return scanEvent(rows.Scan)
 	})
 }

@@ -33,6 +33,11 @@ func Run(t *testing.T, open Open) {
 		"IdempotencyKeys":           testIdempotencyKeys,
 		"FailedWriteChangesNothing": testFailedWriteChangesNothing,
 		"WritesAreSerialized":       testWritesAreSerialized,
+		"WebhookEndpoints":          testWebhookEndpoints,
+		"DeliveriesAndPending":      testDeliveriesAndPending,
+		"ClaimsAreFair":             testClaimsAreFair,
+		"LeasesAndOutcomes":         testLeasesAndOutcomes,
+		"ClaimsAreExclusive":        testClaimsAreExclusive,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {

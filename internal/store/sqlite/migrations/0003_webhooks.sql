@@ -1,0 +1,43 @@
+-- Webhook endpoints: a JSON document (the signing secret in it is sealed
+-- with Kassa's secrets key, never stored in the clear).
+CREATE TABLE webhook_endpoints (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    id         TEXT NOT NULL UNIQUE,
+    account_id TEXT NOT NULL REFERENCES accounts(id),
+    created    INTEGER NOT NULL,
+    data       TEXT NOT NULL
+);
+CREATE INDEX webhook_endpoints_account ON webhook_endpoints(account_id, seq);
+
+-- The outbox: one row per event owed to an endpoint, inserted in the
+-- transaction that records the event. A sender leases a due row (claim,
+-- lease_until) before sending, so two senders never send the same attempt
+-- at once; a lease left by a dead process simply runs out.
+CREATE TABLE webhook_deliveries (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    id              TEXT NOT NULL UNIQUE,
+    account_id      TEXT NOT NULL REFERENCES accounts(id),
+    endpoint_id     TEXT NOT NULL,
+    event_id        TEXT NOT NULL,
+    status          TEXT NOT NULL,
+    attempts        INTEGER NOT NULL,
+    next_attempt_at INTEGER,
+    claim           TEXT,
+    lease_until     INTEGER,
+    created         INTEGER NOT NULL
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE status = 'pending';
+CREATE INDEX webhook_deliveries_leased ON webhook_deliveries(endpoint_id, lease_until) WHERE lease_until IS NOT NULL;
+CREATE INDEX webhook_deliveries_pending_event ON webhook_deliveries(event_id) WHERE status = 'pending';
+CREATE INDEX webhook_deliveries_account ON webhook_deliveries(account_id, seq);
+CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries(endpoint_id, seq);
+
+CREATE TABLE webhook_attempts (
+    delivery_id TEXT NOT NULL,
+    number      INTEGER NOT NULL,
+    at          INTEGER NOT NULL,
+    status_code INTEGER NOT NULL,
+    latency     INTEGER NOT NULL, -- nanoseconds
+    error       TEXT NOT NULL,
+    PRIMARY KEY (delivery_id, number)
+);
