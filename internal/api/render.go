@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"time"
 
 	"kassa/internal/methods"
@@ -249,11 +250,15 @@ func renderEvent(e *store.Event) map[string]any {
 		"created":          e.Created.Unix(),
 		"data":             map[string]any{"object": object},
 		"livemode":         false,
-		"pending_webhooks": 0,
+		"pending_webhooks": e.PendingWebhooks,
 		"request":          req,
 		"type":             e.Type,
 	}
 }
+
+// EventJSON is an event's wire JSON, as GET /v1/events/{id} shows it and
+// webhooks deliver it.
+func EventJSON(e *store.Event) ([]byte, error) { return json.Marshal(renderEvent(e)) }
 
 // renderList is Stripe's list envelope around rendered items.
 func renderList[T any](url string, items []T, hasMore bool, render func(T) map[string]any) map[string]any {

@@ -49,6 +49,14 @@ func (s *Server) Register(mux *http.ServeMux) {
 
 	mux.Handle("GET /v1/events", secret(s.listEvents))
 	mux.Handle("GET /v1/events/{id}", secret(s.retrieveEvent))
+	mux.Handle("POST /v1/events/{id}/resend", secret(s.resendEvent))
+
+	mux.Handle("POST /v1/webhook_endpoints", secret(s.createWebhookEndpoint))
+	mux.Handle("GET /v1/webhook_endpoints", secret(s.listWebhookEndpoints))
+	mux.Handle("GET /v1/webhook_endpoints/{id}", secret(s.retrieveWebhookEndpoint))
+	mux.Handle("POST /v1/webhook_endpoints/{id}", secret(s.updateWebhookEndpoint))
+	mux.Handle("DELETE /v1/webhook_endpoints/{id}", secret(s.deleteWebhookEndpoint))
+	mux.Handle("GET /v1/webhook_endpoints/{id}/deliveries", secret(s.listDeliveries))
 
 	// Anything else under /v1 is Stripe's unrecognized request URL.
 	mux.Handle("/v1/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -1,7 +1,8 @@
 // Package app assembles Kassa: store, gateway, sandbox acquirer, the
 // merchant API and the sandbox pages, behind one http.Handler, plus the
-// background loops (attempt timers, idempotency-key pruning). The binary and
-// the end-to-end tests build Kassa the same way, through New.
+// background loops (attempt timers, idempotency-key pruning, webhook
+// delivery). The binary and the end-to-end tests build Kassa the same way,
+// through New.
 package app
 
 import (
@@ -12,10 +13,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"kassa/internal/api"
 	"kassa/internal/clock"
+	"kassa/internal/delivery"
 	"kassa/internal/gateway"
 	"kassa/internal/sandbox"
+	"kassa/internal/secrets"
 	"kassa/internal/store"
 	"kassa/internal/store/sqlite"
 )
@@ -30,6 +37,13 @@ type Config struct {
 	Clock     clock.Clock
 	// TimerInterval is how often overdue attempts are looked for.
 	TimerInterval time.Duration
+	// Webhooks tunes webhook delivery.
+	Webhooks delivery.Config
+	// SecretsKey (32 bytes) seals webhook signing secrets at rest. When nil
+	// it is read from SecretsKeyFile, which is created with a fresh key if
+	// missing (default: the database path + ".key").
+	SecretsKey     []byte
+	SecretsKeyFile string
 }
 
 // App is an assembled Kassa.
@@ -38,6 +52,10 @@ type App struct {
 	Store   store.Store
 	Gateway *gateway.Gateway
 	Handler http.Handler
+	// Sender delivers webhooks (started by RunBackground).
+	Sender *delivery.Sender
+	// Metrics is what /metrics exposes.
+	Metrics *prometheus.Registry
 }
 
 // New opens the store (migrating it) and wires everything.
@@ -51,19 +69,48 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.TimerInterval == 0 {
 		cfg.TimerInterval = time.Second
 	}
+	box, err := secretsBox(cfg)
+	if err != nil {
+		return nil, err
+	}
 	st, err := openStore(ctx, cfg.DB)
 	if err != nil {
 		return nil, err
 	}
-	gw := &gateway.Gateway{Store: st, Acquirer: &sandbox.Acquirer{PublicURL: cfg.PublicURL}, Clock: cfg.Clock}
+	gw := &gateway.Gateway{Store: st, Acquirer: &sandbox.Acquirer{PublicURL: cfg.PublicURL}, Clock: cfg.Clock,
+		Secrets: box, ForbidPrivateWebhooks: cfg.Webhooks.ForbidPrivateAddresses}
+
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	sender := delivery.New(cfg.Webhooks)
+	sender.Store, sender.Clock, sender.Logger = st, cfg.Clock, cfg.Logger
+	sender.Secret, sender.Render = gw.WebhookSecret, api.EventJSON
+	sender.Metrics = delivery.NewMetrics(registry, st, cfg.Clock)
+
 	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))
 	(&api.Server{Gateway: gw, Store: st, Clock: cfg.Clock, Logger: cfg.Logger}).Register(mux)
 	(&sandbox.Pages{Gateway: gw, Logger: cfg.Logger}).Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
 	})
-	return &App{Config: cfg, Store: st, Gateway: gw, Handler: api.WithRequestID(mux)}, nil
+	return &App{Config: cfg, Store: st, Gateway: gw, Handler: api.WithRequestID(mux), Sender: sender, Metrics: registry}, nil
+}
+
+func secretsBox(cfg Config) (*secrets.Box, error) {
+	key := cfg.SecretsKey
+	if key == nil {
+		path := cfg.SecretsKeyFile
+		if path == "" {
+			path = cfg.DB + ".key"
+		}
+		var err error
+		if key, err = secrets.LoadOrCreateKeyFile(path); err != nil {
+			return nil, fmt.Errorf("the secrets key (it seals webhook signing secrets): %w", err)
+		}
+	}
+	return secrets.NewBox(key)
 }
 
 func openStore(ctx context.Context, dsn string) (store.Store, error) {
@@ -82,12 +129,13 @@ func redactDSN(dsn string) string {
 	return dsn
 }
 
-// RunBackground runs the timer and pruning loops until ctx ends.
+// RunBackground runs the timer, pruning and webhook delivery loops until ctx ends.
 func (a *App) RunBackground(ctx context.Context) {
 	logErr := func(what string) func(error) {
 		return func(err error) { a.Config.Logger.Error(what, "error", err) }
 	}
 	go a.Gateway.RunTimers(ctx, a.Config.TimerInterval, logErr("expiring overdue payment attempts"))
+	go a.Sender.Run(ctx)
 	go func() {
 		ticker := time.NewTicker(time.Hour)
 		defer ticker.Stop()

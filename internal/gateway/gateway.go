@@ -12,12 +12,16 @@ import (
 	"kassa/internal/clock"
 	"kassa/internal/ids"
 	"kassa/internal/payments"
+	"kassa/internal/secrets"
 	"kassa/internal/store"
 )
 
 // DefaultAPIVersion is the Stripe API version events are stamped with: one
 // of stripe-go v82's release train, whose webhook verification checks it.
 const DefaultAPIVersion = "2025-08-27.basil"
+
+// SupportedAPIVersions are the versions Kassa renders objects in.
+var SupportedAPIVersions = []string{DefaultAPIVersion}
 
 // Acquirer is what a payment processor does for Kassa. The sandbox is the
 // first implementation; a real connector replaces it per method.
@@ -33,6 +37,11 @@ type Gateway struct {
 	Store    store.Store
 	Acquirer Acquirer
 	Clock    clock.Clock
+	// Secrets seals webhook signing secrets at rest.
+	Secrets *secrets.Box
+	// ForbidPrivateWebhooks refuses endpoint URLs on local addresses (the
+	// sender also refuses to connect to them).
+	ForbidPrivateWebhooks bool
 }
 
 // Caller is who asked for a change, recorded on its events. A nil *Caller
@@ -43,7 +52,9 @@ type Caller struct {
 	IdempotencyKey string
 }
 
-// record stores the events a change emitted, in the change's transaction.
+// record stores the events a change emitted, in the change's transaction,
+// with the webhook deliveries they owe (the outbox): committed together, so
+// no event is ever without its deliveries, nor a delivery without its event.
 func (g *Gateway) record(ctx context.Context, tx store.Tx, accountID string, caller *Caller, events []payments.Event) error {
 	if len(events) == 0 {
 		return nil
@@ -63,7 +74,10 @@ func (g *Gateway) record(ctx context.Context, tx store.Tx, accountID string, cal
 			out[i].RequestID, out[i].IdempotencyKey = caller.RequestID, caller.IdempotencyKey
 		}
 	}
-	return tx.InsertEvents(ctx, out)
+	if err := tx.InsertEvents(ctx, out); err != nil {
+		return err
+	}
+	return g.enqueueDeliveries(ctx, tx, accountID, out)
 }
 
 // intent loads an intent for a command, mapping absence to Stripe's

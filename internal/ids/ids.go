@@ -17,6 +17,9 @@ const (
 	Charge        = "ch"
 	Event         = "evt"
 	Request       = "req"
+	// Kassa's own: a webhook endpoint (Stripe's prefix) and one delivery of an event to it.
+	WebhookEndpoint = "we"
+	Delivery        = "wd"
 )
 
 // New returns prefix + "_" + 24 random base62 characters (~142 bits).

@@ -1,0 +1,313 @@
+// Package delivery sends the webhook outbox: it leases due deliveries from
+// the store, posts each event signed to its endpoint, and records what
+// happened, retrying on the schedule of package webhooks. Deliveries are
+// at least once: a crash between a receiver's answer and the record of it
+// sends the event again once the lease runs out.
+package delivery
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"sync"
+	"syscall"
+	"time"
+
+	"kassa/internal/clock"
+	"kassa/internal/ids"
+	"kassa/internal/store"
+	"kassa/internal/webhooks"
+)
+
+// Config tunes the sender; zero values take the defaults.
+type Config struct {
+	// Timeout bounds one request, connection included (default 10s).
+	Timeout time.Duration
+	// Concurrency bounds requests in flight overall (default 32), and
+	// PerEndpoint those to one endpoint (default 4), so a slow endpoint
+	// holds at most PerEndpoint of the sender's slots.
+	Concurrency int
+	PerEndpoint int
+	// PollInterval is how often the outbox is checked when idle (default 50ms).
+	PollInterval time.Duration
+	// MaxResponseBytes of a receiver's answer are read, the rest dropped (default 64 KiB).
+	MaxResponseBytes int64
+	// ForbidPrivateAddresses refuses to connect to loopback, private,
+	// link-local and similar addresses (multi-tenant deployments). It is
+	// checked on the address actually dialled, after DNS resolution, so a
+	// name that resolves elsewhere later (DNS rebinding) is caught too.
+	ForbidPrivateAddresses bool
+}
+
+func (c Config) withDefaults() Config {
+	if c.Timeout == 0 {
+		c.Timeout = 10 * time.Second
+	}
+	if c.Concurrency == 0 {
+		c.Concurrency = 32
+	}
+	if c.PerEndpoint == 0 {
+		c.PerEndpoint = 4
+	}
+	if c.PollInterval == 0 {
+		c.PollInterval = 50 * time.Millisecond
+	}
+	if c.MaxResponseBytes == 0 {
+		c.MaxResponseBytes = 64 << 10
+	}
+	return c
+}
+
+// Sender sends deliveries.
+type Sender struct {
+	Store store.Store
+	// Clock schedules retries and judges leases (movable in tests).
+	Clock clock.Clock
+	// Secret opens an endpoint's signing secret.
+	Secret func(*webhooks.Endpoint) (string, error)
+	// Render is the event's wire JSON, exactly as the API shows it.
+	Render  func(*store.Event) ([]byte, error)
+	Metrics *Metrics
+	Logger  *slog.Logger
+
+	cfg    Config
+	client *http.Client
+	// Jitter returns a uniform number in [0, 1) for retry jitter.
+	jitter func() float64
+}
+
+// New makes a sender; set its exported fields before Run.
+func New(cfg Config) *Sender {
+	cfg = cfg.withDefaults()
+	s := &Sender{cfg: cfg, jitter: rand.Float64, Logger: slog.Default()}
+	dialer := &net.Dialer{Timeout: cfg.Timeout}
+	if cfg.ForbidPrivateAddresses {
+		dialer.Control = forbidPrivate
+	}
+	s.client = &http.Client{
+		Timeout: cfg.Timeout,
+		Transport: &http.Transport{
+			Proxy:                 nil, // the dialled address must be the receiver's, for the check above
+			DialContext:           dialer.DialContext,
+			TLSHandshakeTimeout:   cfg.Timeout,
+			ResponseHeaderTimeout: cfg.Timeout,
+			MaxIdleConns:          cfg.Concurrency,
+			MaxIdleConnsPerHost:   cfg.PerEndpoint,
+			IdleConnTimeout:       90 * time.Second,
+		},
+		// Stripe does not follow redirects: a 3xx is a failed attempt.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	return s
+}
+
+// ErrForbiddenAddress: the endpoint resolved to an address the
+// deployment forbids.
+var ErrForbiddenAddress = errors.New("delivery: the endpoint's address is private or local, which this Kassa forbids")
+
+func forbidPrivate(network, address string, _ syscall.RawConn) error {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return err
+	}
+	if ip := net.ParseIP(host); ip == nil || webhooks.ForbiddenIP(ip) {
+		return fmt.Errorf("%w (%s)", ErrForbiddenAddress, host)
+	}
+	return nil
+}
+
+// Run sends deliveries until ctx ends. Any number of senders, in one
+// process or many sharing a database, may run: leases keep them apart.
+func (s *Sender) Run(ctx context.Context) {
+	slots := make(chan struct{}, s.cfg.Concurrency)
+	outcomes := make(chan webhooks.Outcome, s.cfg.Concurrency)
+	wake := make(chan struct{}, 1)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.recordLoop(ctx, outcomes, wake)
+	}()
+	ticker := time.NewTicker(s.cfg.PollInterval)
+	defer ticker.Stop()
+	for {
+		if free := s.cfg.Concurrency - len(slots); free > 0 {
+			claimed, err := s.claim(ctx, free)
+			if err != nil && ctx.Err() == nil {
+				s.Logger.Error("claiming webhook deliveries", "error", err)
+			}
+			for _, d := range claimed {
+				slots <- struct{}{}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					defer func() { <-slots }()
+					o, ok := s.attempt(ctx, d)
+					if ok {
+						select {
+						case outcomes <- o:
+						case <-ctx.Done():
+						}
+					}
+				}()
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-wake:
+		case <-ticker.C:
+		}
+	}
+}
+
+// recordLoop writes outcomes as they come, as many per transaction as are
+// waiting (group commit: the single SQLite writer is the bottleneck), then
+// wakes the claim loop: a recorded outcome frees a lease.
+func (s *Sender) recordLoop(ctx context.Context, outcomes <-chan webhooks.Outcome, wake chan<- struct{}) {
+	for {
+		var batch []webhooks.Outcome
+		select {
+		case <-ctx.Done():
+			return
+		case o := <-outcomes:
+			batch = append(batch, o)
+		}
+	more:
+		for len(batch) < 256 {
+			select {
+			case o := <-outcomes:
+				batch = append(batch, o)
+			default:
+				break more
+			}
+		}
+		if err := s.record(ctx, batch); err != nil && ctx.Err() == nil {
+			// Unrecorded attempts are made again once their leases run out.
+			s.Logger.Error("recording webhook attempts", "error", err)
+		}
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (s *Sender) claim(ctx context.Context, limit int) ([]*webhooks.Delivery, error) {
+	now := s.Clock.Now()
+	var backlog store.Backlog
+	if err := s.Store.Read(ctx, func(r store.Reader) error {
+		var err error
+		backlog, err = r.DeliveryBacklog(ctx, now)
+		return err
+	}); err != nil || backlog.Due == 0 {
+		return nil, err
+	}
+	var claimed []*webhooks.Delivery
+	err := s.Store.Write(ctx, func(tx store.Tx) error {
+		var err error
+		claimed, err = tx.ClaimDeliveries(ctx, store.Claim{
+			Claim: ids.Random(16), Now: now, LeaseUntil: now.Add(s.lease()),
+			Limit: limit, PerEndpoint: s.cfg.PerEndpoint,
+		})
+		return err
+	})
+	if s.Metrics != nil {
+		for _, d := range claimed {
+			s.Metrics.lag.Observe(now.Sub(d.NextAttemptAt).Seconds())
+		}
+	}
+	return claimed, err
+}
+
+// lease outlasts a request by a margin, so a live sender's lease never runs
+// out under it; a dead sender's runs out that long after it died.
+func (s *Sender) lease() time.Duration { return s.cfg.Timeout + 5*time.Second }
+
+func (s *Sender) record(ctx context.Context, batch []webhooks.Outcome) error {
+	err := s.Store.Write(ctx, func(tx store.Tx) error {
+		_, err := tx.RecordOutcomes(ctx, batch)
+		return err
+	})
+	if err == nil && s.Metrics != nil {
+		for _, o := range batch {
+			s.Metrics.count(o)
+		}
+	}
+	return err
+}
+
+// attempt sends one delivery and concludes it; ok is false when there is
+// nothing to record (shutting down: the lease will run out instead).
+func (s *Sender) attempt(ctx context.Context, d *webhooks.Delivery) (webhooks.Outcome, bool) {
+	var event *store.Event
+	var endpoint *webhooks.Endpoint
+	err := s.Store.Read(ctx, func(r store.Reader) error {
+		var err error
+		if event, err = r.Event(ctx, d.AccountID, d.EventID); err != nil {
+			return err
+		}
+		endpoint, err = r.WebhookEndpoint(ctx, d.AccountID, d.EndpointID)
+		return err
+	})
+	if ctx.Err() != nil {
+		return webhooks.Outcome{}, false
+	}
+	a := webhooks.Attempt{At: s.Clock.Now()}
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		a.Error = "the endpoint or event no longer exists" // a deleted endpoint's deliveries are canceled anyway
+	case err != nil:
+		a.Error = "Kassa could not load the delivery: " + err.Error()
+	default:
+		a.StatusCode, a.Latency, a.Error = s.post(ctx, endpoint, event)
+		if ctx.Err() != nil {
+			return webhooks.Outcome{}, false
+		}
+	}
+	return webhooks.Conclude(*d, a, s.jitter()), true
+}
+
+// post sends the signed event and reports the answer.
+func (s *Sender) post(ctx context.Context, e *webhooks.Endpoint, event *store.Event) (status int, latency time.Duration, problem string) {
+	body, err := s.Render(event)
+	if err != nil {
+		return 0, 0, "Kassa could not render the event: " + err.Error()
+	}
+	secret, err := s.Secret(e)
+	if err != nil {
+		return 0, 0, "Kassa could not open the endpoint's signing secret: " + err.Error()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.URL, bytes.NewReader(body))
+	if err != nil {
+		return 0, 0, err.Error()
+	}
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	req.Header.Set("User-Agent", "Kassa/1.0 (+webhooks)")
+	start := time.Now()
+	// The signature's timestamp is the wall clock's: receivers check it
+	// against theirs to refuse replays.
+	req.Header.Set(webhooks.SignatureHeader, webhooks.Sign(secret, start, body))
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return 0, time.Since(start), err.Error()
+	}
+	defer resp.Body.Close()
+	_, err = io.Copy(io.Discard, io.LimitReader(resp.Body, s.cfg.MaxResponseBytes))
+	latency = time.Since(start)
+	switch {
+	case resp.StatusCode < 200 || resp.StatusCode >= 300:
+		return resp.StatusCode, latency, "the endpoint answered HTTP " + resp.Status
+	case err != nil:
+		// Acknowledged with 2xx; a broken body after it does not matter.
+		return resp.StatusCode, latency, ""
+	}
+	return resp.StatusCode, latency, ""
+}

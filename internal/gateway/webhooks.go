@@ -1,0 +1,143 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+
+	"kassa/internal/ids"
+	"kassa/internal/payments"
+	"kassa/internal/store"
+	"kassa/internal/webhooks"
+)
+
+// CreateWebhookEndpoint creates an endpoint and returns it with its signing
+// secret, which is shown only now: the store keeps it sealed.
+func (g *Gateway) CreateWebhookEndpoint(ctx context.Context, tx store.Tx, c *Caller, in webhooks.EndpointInput) (*webhooks.Endpoint, string, error) {
+	e, err := webhooks.NewEndpoint(ids.New(ids.WebhookEndpoint), c.AccountID, in, SupportedAPIVersions, g.Clock.Now())
+	if err != nil {
+		return nil, "", err
+	}
+	if err := g.checkPublic(e); err != nil {
+		return nil, "", err
+	}
+	secret := webhooks.SecretPrefix + ids.Random(32)
+	e.SealedSecret = g.Secrets.Seal([]byte(secret), []byte(e.ID))
+	return e, secret, tx.InsertWebhookEndpoint(ctx, e)
+}
+
+func (g *Gateway) checkPublic(e *webhooks.Endpoint) error {
+	if !g.ForbidPrivateWebhooks {
+		return nil
+	}
+	return webhooks.CheckPublicURL(e.URL)
+}
+
+// WebhookSecret opens an endpoint's signing secret, for signing deliveries.
+func (g *Gateway) WebhookSecret(e *webhooks.Endpoint) (string, error) {
+	secret, err := g.Secrets.Open(e.SealedSecret, []byte(e.ID))
+	return string(secret), err
+}
+
+func (g *Gateway) webhookEndpoint(ctx context.Context, tx store.Reader, accountID, id, param string) (*webhooks.Endpoint, error) {
+	e, err := tx.WebhookEndpoint(ctx, accountID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, payments.NotFound("webhook_endpoint", id, param)
+	}
+	return e, err
+}
+
+// UpdateWebhookEndpoint applies an update (disabled=true stops deliveries
+// of new events; those already owed are still sent).
+func (g *Gateway) UpdateWebhookEndpoint(ctx context.Context, tx store.Tx, c *Caller, id string, in webhooks.EndpointInput) (*webhooks.Endpoint, error) {
+	e, err := g.webhookEndpoint(ctx, tx, c.AccountID, id, "id")
+	if err != nil {
+		return nil, err
+	}
+	if err := webhooks.Update(e, in); err != nil {
+		return nil, err
+	}
+	if err := g.checkPublic(e); err != nil {
+		return nil, err
+	}
+	return e, tx.UpdateWebhookEndpoint(ctx, e)
+}
+
+// DeleteWebhookEndpoint deletes an endpoint; what it was still owed is canceled.
+func (g *Gateway) DeleteWebhookEndpoint(ctx context.Context, tx store.Tx, c *Caller, id string) error {
+	if _, err := g.webhookEndpoint(ctx, tx, c.AccountID, id, "id"); err != nil {
+		return err
+	}
+	return tx.DeleteWebhookEndpoint(ctx, c.AccountID, id)
+}
+
+// enqueueDeliveries inserts one pending delivery per event and endpoint
+// that subscribes to its type, due at once.
+func (g *Gateway) enqueueDeliveries(ctx context.Context, tx store.Tx, accountID string, events []*store.Event) error {
+	endpoints, err := tx.AccountWebhookEndpoints(ctx, accountID)
+	if err != nil || len(endpoints) == 0 {
+		return err
+	}
+	var ds []*webhooks.Delivery
+	for _, e := range events {
+		for _, ep := range endpoints {
+			if ep.Subscribes(e.Type) {
+				ds = append(ds, g.newDelivery(accountID, ep.ID, e.ID))
+			}
+		}
+	}
+	return tx.InsertDeliveries(ctx, ds)
+}
+
+func (g *Gateway) newDelivery(accountID, endpointID, eventID string) *webhooks.Delivery {
+	now := g.Clock.Now()
+	return &webhooks.Delivery{ID: ids.New(ids.Delivery), AccountID: accountID, EndpointID: endpointID, EventID: eventID,
+		Status: webhooks.DeliveryPending, NextAttemptAt: now, Created: now}
+}
+
+// ResendEvent owes an event once more: to the given endpoint, or to every
+// enabled endpoint that subscribes to its type. Each resend is a new
+// delivery with its own retries; earlier ones keep their history.
+func (g *Gateway) ResendEvent(ctx context.Context, tx store.Tx, c *Caller, eventID, endpointID string) (*store.Event, []*webhooks.Delivery, error) {
+	e, err := tx.Event(ctx, c.AccountID, eventID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, payments.NotFound("event", eventID, "id")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	var targets []*webhooks.Endpoint
+	if endpointID != "" {
+		ep, err := g.webhookEndpoint(ctx, tx, c.AccountID, endpointID, "webhook_endpoint")
+		if err != nil {
+			return nil, nil, err
+		}
+		if ep.Disabled {
+			return nil, nil, &payments.Error{Code: payments.CodeParameterInvalid, Param: "webhook_endpoint",
+				Message: "Webhook endpoint " + endpointID + " is disabled; enable it before resending to it."}
+		}
+		targets = append(targets, ep)
+	} else {
+		all, err := tx.AccountWebhookEndpoints(ctx, c.AccountID)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, ep := range all {
+			if ep.Subscribes(e.Type) {
+				targets = append(targets, ep)
+			}
+		}
+		if len(targets) == 0 {
+			return nil, nil, &payments.Error{Code: payments.CodeParameterInvalid, Param: "id",
+				Message: "No enabled webhook endpoint subscribes to " + e.Type + " events; name one with webhook_endpoint."}
+		}
+	}
+	ds := make([]*webhooks.Delivery, len(targets))
+	for i, ep := range targets {
+		ds[i] = g.newDelivery(c.AccountID, ep.ID, e.ID)
+	}
+	if err := tx.InsertDeliveries(ctx, ds); err != nil {
+		return nil, nil, err
+	}
+	e.PendingWebhooks += len(ds)
+	return e, ds, nil
+}
