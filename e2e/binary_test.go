@@ -44,14 +44,15 @@ type process struct {
 
 var listening = regexp.MustCompile(`Kassa listening on (http://\S+)`)
 
-// runKassa starts `kassa serve` on a random port with db and waits until it listens.
-func runKassa(t *testing.T, db string) *process {
+// runKassa starts `kassa serve` on a random port with db (and any further
+// flags) and waits until it listens.
+func runKassa(t *testing.T, db string, flags ...string) *process {
 	t.Helper()
 	bin, err := kassaBinary()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", db)
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--db", db}, flags...)...)
 	cmd.Env = append(os.Environ(), "KASSA_PUBLIC_URL=")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

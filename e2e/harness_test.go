@@ -21,6 +21,7 @@ import (
 
 	"kassa/internal/app"
 	"kassa/internal/clock"
+	"kassa/internal/delivery"
 	"kassa/internal/gateway"
 )
 
@@ -52,6 +53,7 @@ func start(t testing.TB) *kassa {
 		Clock:         k.Clock,
 		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
 		TimerInterval: 5 * time.Millisecond,
+		Webhooks:      delivery.Config{PollInterval: 5 * time.Millisecond, Timeout: 5 * time.Second},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -28,6 +28,23 @@ const (
 // parameters; a failed request changes nothing and saves nothing, so its
 // retry runs again.
 func (s *Server) change(w http.ResponseWriter, r *request, fn func(ctx context.Context, tx store.Tx) (any, error)) error {
+	return s.changeRevealing(w, r, fn, nil)
+}
+
+// changeRevealing is change for a response that shows a secret once: fn's
+// response, which is what an Idempotency-Key saves, leaves the secret out,
+// and reveal adds it to the first response and to every replay.
+func (s *Server) changeRevealing(w http.ResponseWriter, r *request, fn func(ctx context.Context, tx store.Tx) (any, error), reveal func(ctx context.Context, body []byte) ([]byte, error)) error {
+	respond := func(status int, body []byte) error {
+		if reveal != nil && status == http.StatusOK {
+			var err error
+			if body, err = reveal(r.Context(), body); err != nil {
+				return err
+			}
+		}
+		writeRaw(w, status, body)
+		return nil
+	}
 	if unknown := r.Params.Unknown(); len(unknown) > 0 {
 		return invalidRequest(http.StatusBadRequest, "parameter_unknown", unknown[0], "Received unknown parameter: "+unknown[0])
 	}
@@ -43,8 +60,7 @@ func (s *Server) change(w http.ResponseWriter, r *request, fn func(ctx context.C
 		if err != nil {
 			return err
 		}
-		writeRaw(w, http.StatusOK, body)
-		return nil
+		return respond(http.StatusOK, body)
 	}
 	if len(key) > maxIdempotencyKeyLen {
 		return invalidRequest(http.StatusBadRequest, "", "Idempotency-Key", "Idempotency-Key must be at most 255 characters long.")
@@ -63,8 +79,7 @@ func (s *Server) change(w http.ResponseWriter, r *request, fn func(ctx context.C
 	}
 	if replay != nil {
 		w.Header().Set("Idempotent-Replayed", "true")
-		writeRaw(w, replay.Status, replay.Body)
-		return nil
+		return respond(replay.Status, replay.Body)
 	}
 	var body []byte
 	err = s.Store.Write(ctx, func(tx store.Tx) error {
@@ -83,8 +98,7 @@ func (s *Server) change(w http.ResponseWriter, r *request, fn func(ctx context.C
 		}
 		return err
 	}
-	writeRaw(w, http.StatusOK, body)
-	return nil
+	return respond(http.StatusOK, body)
 }
 
 func run(ctx context.Context, tx store.Tx, fn func(context.Context, store.Tx) (any, error)) ([]byte, error) {

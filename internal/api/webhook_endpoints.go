@@ -2,6 +2,8 @@ package api
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"net/http"
 
 	"kassa/internal/store"
@@ -36,14 +38,37 @@ func (s *Server) createWebhookEndpoint(w http.ResponseWriter, r *request) error 
 	if d.err != nil {
 		return d.err
 	}
-	return s.change(w, r, func(ctx context.Context, tx store.Tx) (any, error) {
-		e, secret, err := s.Gateway.CreateWebhookEndpoint(ctx, tx, r.caller(), in)
+	// The secret is shown on create only, and kept sealed: not even the
+	// saved idempotent response holds it.
+	return s.changeRevealing(w, r, func(ctx context.Context, tx store.Tx) (any, error) {
+		e, _, err := s.Gateway.CreateWebhookEndpoint(ctx, tx, r.caller(), in)
 		if err != nil {
 			return nil, err
 		}
-		view := renderWebhookEndpoint(e)
-		view["secret"] = secret // shown once; Kassa keeps it sealed
-		return view, nil
+		return renderWebhookEndpoint(e), nil
+	}, func(ctx context.Context, body []byte) ([]byte, error) {
+		var view map[string]any
+		if err := json.Unmarshal(body, &view); err != nil {
+			return nil, err
+		}
+		id, _ := view["id"].(string)
+		var secret string
+		err := s.Store.Read(ctx, func(rd store.Reader) error {
+			e, err := rd.WebhookEndpoint(ctx, r.Account.ID, id)
+			if errors.Is(err, store.ErrNotFound) {
+				return nil // deleted since: nothing to reveal
+			}
+			if err != nil {
+				return err
+			}
+			secret, err = s.Gateway.WebhookSecret(e)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		view["secret"] = orNil(secret)
+		return json.Marshal(view)
 	})
 }
 

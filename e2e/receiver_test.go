@@ -1,0 +1,64 @@
+package e2e
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+// receiver is a merchant's webhook endpoint: a local HTTP server that
+// keeps every request and answers with the status its mode says.
+type receiver struct {
+	*httptest.Server
+	mu       sync.Mutex
+	requests []webhookRequest
+	// status answers each request (default 200).
+	status atomic.Int32
+}
+
+type webhookRequest struct {
+	Body      []byte
+	Signature string
+	EventID   string
+	Type      string
+	Status    int // what the receiver answered
+}
+
+func newReceiver(t *testing.T) *receiver {
+	r := &receiver{}
+	r.status.Store(http.StatusOK)
+	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		var head struct{ ID, Type string }
+		json.Unmarshal(body, &head)
+		status := int(r.status.Load())
+		r.mu.Lock()
+		r.requests = append(r.requests, webhookRequest{Body: body, Signature: req.Header.Get("Stripe-Signature"), EventID: head.ID, Type: head.Type, Status: status})
+		r.mu.Unlock()
+		w.WriteHeader(status)
+	}))
+	t.Cleanup(r.Close)
+	return r
+}
+
+// received returns the requests so far.
+func (r *receiver) received() []webhookRequest {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]webhookRequest(nil), r.requests...)
+}
+
+// acknowledged returns the distinct event ids the receiver answered 2xx to.
+func (r *receiver) acknowledged() map[string]webhookRequest {
+	out := map[string]webhookRequest{}
+	for _, req := range r.received() {
+		if req.Status >= 200 && req.Status < 300 {
+			out[req.EventID] = req
+		}
+	}
+	return out
+}
