@@ -40,7 +40,9 @@ func (k *kassa) createEndpoint(url string, events ...string) *stripe.WebhookEndp
 // the foundation records.
 func (k *kassa) everyEventType() {
 	k.t.Helper()
-	succeed := func(id string) { k.call("POST", "/v1/test_helpers/payment_intents/"+id+"/succeed", k.Keys.SecretKey, "") }
+	succeed := func(id string) {
+		k.call("POST", "/v1/test_helpers/payment_intents/"+id+"/succeed", k.Keys.SecretKey, "")
+	}
 	fail := func(id string) { k.call("POST", "/v1/test_helpers/payment_intents/"+id+"/fail", k.Keys.SecretKey, "") }
 	paid, err := k.SC.V1PaymentIntents.Create(ctx, sofortParams())
 	if err != nil {
