@@ -23,6 +23,8 @@ import (
 	"time"
 
 	"kassa/internal/app"
+	"kassa/internal/delivery"
+	"kassa/internal/secrets"
 )
 
 func main() {
@@ -33,13 +35,16 @@ func main() {
 }
 
 const usage = `Usage:
-  kassa serve [--addr ADDR] [--db PATH] [--public-url URL]
-  kassa account create --name NAME [--json] [--db PATH]
-  kassa migrate [--db PATH]
+  kassa serve [--addr ADDR] [--db PATH] [--public-url URL] [--secrets-key-file PATH]
+              [--webhook-timeout DURATION] [--webhook-forbid-private]
+  kassa account create --name NAME [--json] [--db PATH] [--secrets-key-file PATH]
+  kassa migrate [--db PATH] [--secrets-key-file PATH]
   kassa bench --key SECRET_KEY [--url URL] [--rate N] [--duration D] [--mix OP=W,...] [--out FILE]
 
 Settings also come from the environment: KASSA_ADDR (default 127.0.0.1:8080),
-KASSA_DB (default kassa.db), KASSA_PUBLIC_URL (default http://ADDR).`
+KASSA_DB (default kassa.db), KASSA_PUBLIC_URL (default http://ADDR),
+KASSA_SECRETS_KEY (64 hex characters) or KASSA_SECRETS_KEY_FILE (default
+DB.key), KASSA_WEBHOOK_TIMEOUT (default 10s), KASSA_WEBHOOK_FORBID_PRIVATE.`
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -75,12 +80,45 @@ func dbFlag(fs *flag.FlagSet) *string {
 	return fs.String("db", env("KASSA_DB", "kassa.db"), "SQLite database file (KASSA_DB)")
 }
 
+func keyFileFlag(fs *flag.FlagSet) *string {
+	return fs.String("secrets-key-file", os.Getenv("KASSA_SECRETS_KEY_FILE"),
+		"file holding the key that seals webhook signing secrets, created if missing (KASSA_SECRETS_KEY_FILE; default DB.key)")
+}
+
+// envSecretsKey reads KASSA_SECRETS_KEY, which takes precedence over the key file.
+func envSecretsKey() ([]byte, error) {
+	v := os.Getenv("KASSA_SECRETS_KEY")
+	if v == "" {
+		return nil, nil
+	}
+	key, err := secrets.ParseKey(v)
+	if err != nil {
+		return nil, fmt.Errorf("KASSA_SECRETS_KEY: %w", err)
+	}
+	return key, nil
+}
+
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	addr := fs.String("addr", env("KASSA_ADDR", "127.0.0.1:8080"), "listen address (KASSA_ADDR)")
 	db := dbFlag(fs)
 	publicURL := fs.String("public-url", os.Getenv("KASSA_PUBLIC_URL"), "base URL customers reach Kassa at (KASSA_PUBLIC_URL)")
+	keyFile := keyFileFlag(fs)
+	timeout := fs.Duration("webhook-timeout", 10*time.Second, "how long a webhook endpoint may take to answer (KASSA_WEBHOOK_TIMEOUT)")
+	forbidPrivate := fs.Bool("webhook-forbid-private", os.Getenv("KASSA_WEBHOOK_FORBID_PRIVATE") == "true",
+		"refuse webhook URLs on loopback, private and link-local addresses (KASSA_WEBHOOK_FORBID_PRIVATE=true)")
+	if v := os.Getenv("KASSA_WEBHOOK_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("KASSA_WEBHOOK_TIMEOUT: %w", err)
+		}
+		*timeout = d
+	}
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	secretsKey, err := envSecretsKey()
+	if err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
@@ -94,7 +132,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		*publicURL = "http://" + listener.Addr().String()
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	a, err := app.New(ctx, app.Config{DB: *db, PublicURL: *publicURL, Logger: logger})
+	a, err := app.New(ctx, app.Config{DB: *db, PublicURL: *publicURL, Logger: logger,
+		SecretsKey: secretsKey, SecretsKeyFile: *keyFile,
+		Webhooks: delivery.Config{Timeout: *timeout, ForbidPrivateAddresses: *forbidPrivate}})
 	if err != nil {
 		return err
 	}
@@ -132,13 +172,14 @@ func createAccount(ctx context.Context, args []string, stdout io.Writer) error {
 	name := fs.String("name", "", "the merchant's name (required)")
 	asJSON := fs.Bool("json", false, "print the account as JSON")
 	db := dbFlag(fs)
+	keyFile := keyFileFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *name == "" {
 		return errors.New("account create: --name is required")
 	}
-	a, err := app.New(ctx, app.Config{DB: *db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	a, err := quietApp(ctx, *db, *keyFile)
 	if err != nil {
 		return err
 	}
@@ -159,14 +200,24 @@ func createAccount(ctx context.Context, args []string, stdout io.Writer) error {
 func migrate(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	db := dbFlag(fs)
+	keyFile := keyFileFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	a, err := app.New(ctx, app.Config{DB: *db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	a, err := quietApp(ctx, *db, *keyFile)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
 	_, err = fmt.Fprintln(stdout, "database", *db, "is up to date")
 	return err
+}
+
+// quietApp assembles Kassa for a one-off command, without logging.
+func quietApp(ctx context.Context, db, keyFile string) (*app.App, error) {
+	key, err := envSecretsKey()
+	if err != nil {
+		return nil, err
+	}
+	return app.New(ctx, app.Config{DB: db, SecretsKey: key, SecretsKeyFile: keyFile, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 }

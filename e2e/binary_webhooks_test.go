@@ -1,0 +1,84 @@
+package e2e
+
+import (
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stripe/stripe-go/v82"
+)
+
+// TestBinaryCrashLosesNoWebhook kills Kassa with SIGKILL in the middle of a
+// burst of payments whose events are being delivered, restarts it on the
+// same database, and checks that the receiver gets every event that was
+// committed: deliveries may repeat, never vanish.
+func TestBinaryCrashLosesNoWebhook(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "kassa.db")
+	r := newReceiver(t)
+	// A short timeout makes a dead process's leases run out sooner (timeout + 5s).
+	flags := []string{"--webhook-timeout", "2s"}
+	p := runKassa(t, db, flags...)
+	sk := p.key("sk")
+	_, err := stripeClient(p.URL, sk).V1WebhookEndpoints.Create(ctx, &stripe.WebhookEndpointCreateParams{
+		URL: stripe.String(r.URL), EnabledEvents: []*string{stripe.String("*")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for round := range 2 {
+		sc := stripeClient(p.URL, sk)
+		var wg sync.WaitGroup
+		stop := make(chan struct{})
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					sc.V1PaymentIntents.Create(ctx, sofortParams())
+				}
+			}()
+		}
+		time.Sleep(300 * time.Millisecond)
+		p.kill()
+		close(stop)
+		wg.Wait()
+		delivered := len(r.acknowledged())
+
+		p = runKassa(t, db, flags...)
+		sc = stripeClient(p.URL, sk)
+		var committed []string
+		for e, err := range sc.V1Events.List(ctx, &stripe.EventListParams{}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			committed = append(committed, e.ID)
+		}
+		if delivered >= len(committed) {
+			t.Fatalf("round %d: the kill came after every delivery (%d of %d): the test proves nothing", round, delivered, len(committed))
+		}
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			got := r.acknowledged()
+			missing := 0
+			for _, id := range committed {
+				if _, ok := got[id]; !ok {
+					missing++
+				}
+			}
+			if missing == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("round %d: %d of %d committed events never reached the receiver", round, missing, len(committed))
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Logf("round %d: %d events committed, %d delivered before the kill, all delivered after restart (%d requests in all)",
+			round, len(committed), delivered, len(r.received()))
+	}
+}
