@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -56,6 +57,9 @@ type App struct {
 	Sender *delivery.Sender
 	// Metrics is what /metrics exposes.
 	Metrics *prometheus.Registry
+
+	stopBackground context.CancelFunc
+	background     sync.WaitGroup
 }
 
 // New opens the store (migrating it) and wires everything.
@@ -131,12 +135,20 @@ func redactDSN(dsn string) string {
 
 // RunBackground runs the timer, pruning and webhook delivery loops until ctx ends.
 func (a *App) RunBackground(ctx context.Context) {
+	ctx, a.stopBackground = context.WithCancel(ctx)
+	goBackground := func(fn func()) {
+		a.background.Add(1)
+		go func() {
+			defer a.background.Done()
+			fn()
+		}()
+	}
 	logErr := func(what string) func(error) {
 		return func(err error) { a.Config.Logger.Error(what, "error", err) }
 	}
-	go a.Gateway.RunTimers(ctx, a.Config.TimerInterval, logErr("expiring overdue payment attempts"))
-	go a.Sender.Run(ctx)
-	go func() {
+	goBackground(func() { a.Gateway.RunTimers(ctx, a.Config.TimerInterval, logErr("expiring overdue payment attempts")) })
+	goBackground(func() { a.Sender.Run(ctx) })
+	goBackground(func() {
 		ticker := time.NewTicker(time.Hour)
 		defer ticker.Stop()
 		for {
@@ -149,8 +161,14 @@ func (a *App) RunBackground(ctx context.Context) {
 			case <-ticker.C:
 			}
 		}
-	}()
+	})
 }
 
-// Close closes the store.
-func (a *App) Close() error { return a.Store.Close() }
+// Close stops the background loops, waits for them, and closes the store.
+func (a *App) Close() error {
+	if a.stopBackground != nil {
+		a.stopBackground()
+		a.background.Wait()
+	}
+	return a.Store.Close()
+}

@@ -137,9 +137,11 @@ func (s *Sender) Run(ctx context.Context) {
 	}()
 	ticker := time.NewTicker(s.cfg.PollInterval)
 	defer ticker.Stop()
+	busy := false
 	for {
 		if free := s.cfg.Concurrency - len(slots); free > 0 {
-			claimed, err := s.claim(ctx, free)
+			claimed, err := s.claim(ctx, free, busy)
+			busy = len(claimed) > 0
 			if err != nil && ctx.Err() == nil {
 				s.Logger.Error("claiming webhook deliveries", "error", err)
 			}
@@ -200,15 +202,20 @@ func (s *Sender) recordLoop(ctx context.Context, outcomes <-chan webhooks.Outcom
 	}
 }
 
-func (s *Sender) claim(ctx context.Context, limit int) ([]*webhooks.Delivery, error) {
+// claim leases up to limit due deliveries. Unless the last claim found
+// work (busy), it first looks through the read pool whether anything is
+// due, so an idle sender does not take the single writer every poll.
+func (s *Sender) claim(ctx context.Context, limit int, busy bool) ([]*webhooks.Delivery, error) {
 	now := s.Clock.Now()
-	var backlog store.Backlog
-	if err := s.Store.Read(ctx, func(r store.Reader) error {
-		var err error
-		backlog, err = r.DeliveryBacklog(ctx, now)
-		return err
-	}); err != nil || backlog.Due == 0 {
-		return nil, err
+	if !busy {
+		var backlog store.Backlog
+		if err := s.Store.Read(ctx, func(r store.Reader) error {
+			var err error
+			backlog, err = r.DeliveryBacklog(ctx, now)
+			return err
+		}); err != nil || backlog.Due == 0 {
+			return nil, err
+		}
 	}
 	var claimed []*webhooks.Delivery
 	err := s.Store.Write(ctx, func(tx store.Tx) error {

@@ -106,10 +106,11 @@ type Tx interface {
 	// InsertDeliveries adds pending deliveries (the outbox): callers insert
 	// them in the transaction that records their events.
 	InsertDeliveries(ctx context.Context, ds []*webhooks.Delivery) error
-	// ClaimDeliveries leases up to c.Limit pending deliveries that are due
-	// and not leased, round-robin over endpoints (each endpoint's oldest
-	// first), and never so many that an endpoint would have more than
-	// c.PerEndpoint leased at once. A claimed delivery carries c.Claim.
+	// ClaimDeliveries leases up to c.Limit pending deliveries of existing
+	// endpoints that are due and not leased, round-robin over endpoints
+	// (each endpoint's oldest first; the endpoint waiting longest first),
+	// and never so many that an endpoint would have more than c.PerEndpoint
+	// leased at once. A claimed delivery carries c.Claim.
 	ClaimDeliveries(ctx context.Context, c Claim) ([]*webhooks.Delivery, error)
 	// RecordOutcomes applies finished attempts whose claim still holds (a
 	// delivery whose lease ran out and was claimed again ignores the late

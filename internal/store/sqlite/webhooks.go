@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"sort"
 	"strings"
 	"time"
 
@@ -154,45 +155,72 @@ func (t *txn) InsertDeliveries(ctx context.Context, ds []*webhooks.Delivery) err
 	return nil
 }
 
-// ClaimDeliveries ranks due rows within their endpoint (oldest first) and
-// takes rank 1 of every endpoint before rank 2 of any: round-robin, so one
+// ClaimDeliveries takes up to each endpoint's share of its oldest due rows
+// (its index probe costs the same however long other endpoints' backlogs
+// are), then interleaves them: every endpoint's first before any
+// endpoint's second, endpoints that have waited longest first. So one
 // endpoint's backlog cannot starve another's. Leases still running count
 // against an endpoint's share. BEGIN IMMEDIATE makes select-then-update
 // atomic here; PostgreSQL does the same with FOR UPDATE SKIP LOCKED.
 func (t *txn) ClaimDeliveries(ctx context.Context, c store.Claim) ([]*webhooks.Delivery, error) {
 	now := nanos(c.Now)
-	rows, err := t.tx.QueryContext(ctx, `
-		WITH inflight AS (
-			SELECT endpoint_id, count(*) AS n FROM webhook_deliveries
-			WHERE lease_until IS NOT NULL AND lease_until > ?1 AND status = 'pending'
-			GROUP BY endpoint_id
-		), due AS (
-			SELECT seq, endpoint_id,
-			       row_number() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at, seq) AS rank
-			FROM webhook_deliveries
-			WHERE status = 'pending' AND next_attempt_at <= ?1 AND (lease_until IS NULL OR lease_until <= ?1)
-		)
-		SELECT due.seq FROM due LEFT JOIN inflight ON inflight.endpoint_id = due.endpoint_id
-		WHERE due.rank + coalesce(inflight.n, 0) <= ?2
-		ORDER BY due.rank, due.seq LIMIT ?3`, now, c.PerEndpoint, c.Limit)
+	endpoints, err := t.column(ctx, `SELECT id FROM webhook_endpoints`)
 	if err != nil {
 		return nil, err
 	}
-	var seqs []any
-	for rows.Next() {
-		var seq int64
-		if err := rows.Scan(&seq); err != nil {
-			rows.Close()
+	type queue struct {
+		oldest int64
+		seqs   []int64
+	}
+	var queues []queue
+	for _, id := range endpoints {
+		rows, err := t.tx.QueryContext(ctx, `
+			SELECT seq, next_attempt_at FROM webhook_deliveries
+			WHERE endpoint_id = ?1 AND status = 'pending' AND next_attempt_at <= ?2 AND (lease_until IS NULL OR lease_until <= ?2)
+			ORDER BY next_attempt_at, seq
+			LIMIT max(0, ?3 - (SELECT count(*) FROM webhook_deliveries
+			                   WHERE endpoint_id = ?1 AND status = 'pending' AND lease_until > ?2))`, id, now, c.PerEndpoint)
+		if err != nil {
 			return nil, err
 		}
-		seqs = append(seqs, seq)
+		var q queue
+		for rows.Next() {
+			var seq, due int64
+			if err := rows.Scan(&seq, &due); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if len(q.seqs) == 0 {
+				q.oldest = due
+			}
+			q.seqs = append(q.seqs, seq)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		if len(q.seqs) > 0 {
+			queues = append(queues, q)
+		}
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil || len(seqs) == 0 {
-		return nil, err
+	sort.SliceStable(queues, func(i, j int) bool { return queues[i].oldest < queues[j].oldest })
+	var seqs []any
+	for rank := 0; len(seqs) < c.Limit; rank++ {
+		took := false
+		for _, q := range queues {
+			if rank < len(q.seqs) && len(seqs) < c.Limit {
+				seqs, took = append(seqs, q.seqs[rank]), true
+			}
+		}
+		if !took {
+			break
+		}
+	}
+	if len(seqs) == 0 {
+		return nil, nil
 	}
 	args := append([]any{c.Claim, nanos(c.LeaseUntil)}, seqs...)
-	rows, err = t.tx.QueryContext(ctx, `
+	rows, err := t.tx.QueryContext(ctx, `
 		UPDATE webhook_deliveries SET claim = ?, lease_until = ? WHERE seq IN (`+marks(len(seqs))+`)
 		RETURNING `+deliveryColumns, args...)
 	if err != nil {
@@ -206,6 +234,24 @@ func (t *txn) ClaimDeliveries(ctx context.Context, c store.Claim) ([]*webhooks.D
 			return nil, err
 		}
 		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// column reads a one-column query's strings.
+func (r *reader) column(ctx context.Context, query string, args ...any) ([]string, error) {
+	rows, err := r.q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
 	}
 	return out, rows.Err()
 }

@@ -24,6 +24,19 @@ func delivery(accountID, id, endpointID, eventID string, due time.Time) *webhook
 		Status: webhooks.DeliveryPending, NextAttemptAt: due, Created: t0}
 }
 
+// endpoints inserts bare endpoints: deliveries are claimed for existing endpoints only.
+func endpoints(t *testing.T, s store.Store, accountID string, ids ...string) {
+	t.Helper()
+	write(t, s, func(tx store.Tx) error {
+		for _, id := range ids {
+			if err := tx.InsertWebhookEndpoint(ctx, endpoint(accountID, id, "*")); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 func testWebhookEndpoints(t *testing.T, s store.Store) {
 	account(t, s, "acct_1")
 	account(t, s, "acct_2")
@@ -82,6 +95,7 @@ func testWebhookEndpoints(t *testing.T, s store.Store) {
 func testDeliveriesAndPending(t *testing.T, s store.Store) {
 	account(t, s, "acct_1")
 	account(t, s, "acct_2")
+	endpoints(t, s, "acct_1", "we_1", "we_2")
 	pi := intent("acct_1", "pi_1", t0)
 	write(t, s, func(tx store.Tx) error {
 		if err := tx.InsertEvents(ctx, []*store.Event{
@@ -175,6 +189,8 @@ func ids(ds []*webhooks.Delivery) []string {
 func testClaimsAreFair(t *testing.T, s store.Store) {
 	account(t, s, "acct_1")
 	account(t, s, "acct_2")
+	endpoints(t, s, "acct_1", "we_big")
+	endpoints(t, s, "acct_2", "we_a", "we_b")
 	// A backlog of 20 for we_big, then one each for we_a and we_b; one not yet due.
 	var ds []*webhooks.Delivery
 	for i := range 20 {
@@ -216,6 +232,7 @@ func sortedIDs(ds []*webhooks.Delivery) []string {
 
 func testLeasesAndOutcomes(t *testing.T, s store.Store) {
 	account(t, s, "acct_1")
+	endpoints(t, s, "acct_1", "we_1")
 	write(t, s, func(tx store.Tx) error {
 		return tx.InsertDeliveries(ctx, []*webhooks.Delivery{delivery("acct_1", "wd_1", "we_1", "evt_1", t0)})
 	})
@@ -272,6 +289,9 @@ func testLeasesAndOutcomes(t *testing.T, s store.Store) {
 // testClaimsAreExclusive: concurrent senders never hold the same delivery.
 func testClaimsAreExclusive(t *testing.T, s store.Store) {
 	account(t, s, "acct_1")
+	for i := range 10 {
+		endpoints(t, s, "acct_1", fmt.Sprintf("we_%d", i))
+	}
 	var ds []*webhooks.Delivery
 	for i := range 200 {
 		ds = append(ds, delivery("acct_1", fmt.Sprintf("wd_%03d", i), fmt.Sprintf("we_%d", i%10), "evt_1", t0))

@@ -27,6 +27,7 @@ CREATE TABLE webhook_deliveries (
     created         INTEGER NOT NULL
 );
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE status = 'pending';
+CREATE INDEX webhook_deliveries_queue ON webhook_deliveries(endpoint_id, next_attempt_at, seq) WHERE status = 'pending';
 CREATE INDEX webhook_deliveries_leased ON webhook_deliveries(endpoint_id, lease_until) WHERE lease_until IS NOT NULL;
 CREATE INDEX webhook_deliveries_pending_event ON webhook_deliveries(event_id) WHERE status = 'pending';
 CREATE INDEX webhook_deliveries_account ON webhook_deliveries(account_id, seq);
