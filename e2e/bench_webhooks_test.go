@@ -129,3 +129,34 @@ func BenchmarkWebhookLag(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkWebhookBurst commits b.N events from 8 concurrent writers (one
+// transaction per event) while the sender delivers them: the commit rate
+// shows what delivery costs the single SQLite writer, the lag what a burst
+// costs the receiver.
+func BenchmarkWebhookBurst(b *testing.B) {
+	k := start(b)
+	r := newLagReceiver(b, b.N)
+	we := k.createEndpoint(r.URL, "*")
+	committed := map[string]time.Time{}
+	var mu sync.Mutex
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			emit(b, k, we.ID, b.N/8+min(1, max(0, b.N%8-w)), 0, committed, &mu)
+		}()
+	}
+	wg.Wait()
+	commits := b.Elapsed()
+	select {
+	case <-r.all:
+	case <-time.After(5 * time.Minute):
+		b.Fatalf("delivered %d of %d", len(r.arrived), b.N)
+	}
+	b.ReportMetric(float64(b.N)/commits.Seconds(), "commits/s")
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	reportLag(b, r, committed)
+}
