@@ -7,6 +7,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -106,6 +107,9 @@ func secretsBox(cfg Config) (*secrets.Box, error) {
 	key := cfg.SecretsKey
 	if key == nil {
 		path := cfg.SecretsKeyFile
+		if path == "" && strings.Contains(cfg.DB, "://") {
+			return nil, errors.New("a database URL has no place for the secrets key file: set KASSA_SECRETS_KEY or --secrets-key-file")
+		}
 		if path == "" {
 			path = cfg.DB + ".key"
 		}
