@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // receiver is a merchant's webhook endpoint: a local HTTP server that
@@ -16,8 +17,9 @@ type receiver struct {
 	*httptest.Server
 	mu       sync.Mutex
 	requests []webhookRequest
-	// status answers each request (default 200).
+	// status answers each request (default 200), after delay.
 	status atomic.Int32
+	delay  atomic.Int64 // nanoseconds
 }
 
 type webhookRequest struct {
@@ -32,6 +34,7 @@ func newReceiver(t *testing.T) *receiver {
 	r := &receiver{}
 	r.status.Store(http.StatusOK)
 	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		time.Sleep(time.Duration(r.delay.Load()))
 		body, _ := io.ReadAll(req.Body)
 		var head struct{ ID, Type string }
 		json.Unmarshal(body, &head)
