@@ -56,3 +56,15 @@ func Format(minor int64, c Currency) string {
 func Display(minor int64, c Currency) string {
 	return Format(minor, c) + " " + c.Upper()
 }
+
+// Localized renders an amount the way people of a locale write it, with
+// CLDR's symbols, separators and patterns: 2000 EUR is "€20.00" in "en",
+// "20,00 €" in "de" and "20,00 €" in "fr". Unknown locales fall back to
+// CLDR's root; an amount the library cannot represent falls back to Display.
+func Localized(minor int64, c Currency, locale string) string {
+	amount, err := currency.NewAmountFromInt64(minor, c.Upper())
+	if err != nil {
+		return Display(minor, c)
+	}
+	return currency.NewFormatter(currency.NewLocale(locale)).Format(amount)
+}

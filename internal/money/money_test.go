@@ -46,3 +46,32 @@ func TestFormat(t *testing.T) {
 		t.Errorf("Display = %q", got)
 	}
 }
+
+func TestLocalized(t *testing.T) {
+	// CLDR separates some of these with no-break or narrow no-break spaces.
+	nbsp, nnbsp := "\u00a0", "\u202f"
+	tests := []struct {
+		minor  int64
+		cur    Currency
+		locale string
+		want   string
+	}{
+		{2000, "eur", "en", "€20.00"},
+		{2000, "eur", "de", "20,00" + nbsp + "€"},
+		{123456, "eur", "de", "1.234,56" + nbsp + "€"},
+		{123456, "eur", "fr", "1" + nnbsp + "234,56" + nbsp + "€"},
+		// Italian groups only from five digits on (CLDR's minimumGroupingDigits).
+		{123456, "eur", "it", "1234,56" + nbsp + "€"},
+		{12345678, "eur", "it", "123.456,78" + nbsp + "€"},
+		{20000, "gbp", "en", "£200.00"},
+		{1000000, "idr", "en", "IDR" + nbsp + "10,000.00"},
+		{109900, "nok", "de", "1.099,00" + nbsp + "NOK"},
+		{500, "chf", "de-CH", "CHF" + nbsp + "5.00"},
+		{-150, "eur", "en", "-€1.50"},
+	}
+	for _, tt := range tests {
+		if got := Localized(tt.minor, tt.cur, tt.locale); got != tt.want {
+			t.Errorf("Localized(%d, %s, %s) = %q; want %q", tt.minor, tt.cur, tt.locale, got, tt.want)
+		}
+	}
+}
