@@ -116,3 +116,18 @@ func (p *Params) StringMap(path ...string) (map[string]string, bool, error) {
 	}
 	return out, true, nil
 }
+
+// Len returns the number of elements of an array of objects or strings,
+// such as line_items; its elements are read with paths ending in an index
+// ("line_items", "0", "price"). Reading the length does not mark the
+// elements as read, so their unread fields are still reported as unknown.
+func (p *Params) Len(path ...string) (int, bool, error) {
+	n, err := p.find(path)
+	if n == nil || err != nil {
+		return 0, n != nil, err
+	}
+	if n.kind != arrayKind {
+		return 0, true, typeError(path, CodeInvalidArray, "array", n.kind)
+	}
+	return len(n.elems), true, nil
+}

@@ -289,3 +289,25 @@ func TestStringMap(t *testing.T) {
 		t.Errorf("missing: StringMap = %v, %v, %v", got, ok, err)
 	}
 }
+
+func TestLen(t *testing.T) {
+	bothEncodings(t, func(t *testing.T, p *Params) {
+		n, ok, err := p.Len("items")
+		if n != 2 || !ok || err != nil {
+			t.Fatalf("Len(items) = %d, %v, %v", n, ok, err)
+		}
+		if n, ok, err := p.Len("missing"); n != 0 || ok || err != nil {
+			t.Fatalf("Len(missing) = %d, %v, %v", n, ok, err)
+		}
+		_, ok, err = p.Len("obj")
+		checkResult(t, err, wantErr{"obj", CodeInvalidArray, "Invalid array: expected an array but got an object."})
+		if !ok {
+			t.Error("a present non-array is ok=true")
+		}
+		// Counting reads nothing: the elements' fields are still unknown
+		// until an accessor reads them.
+		if unknown := p.Unknown(); !slices.Contains(unknown, "items[0][q]") {
+			t.Errorf("Len marked elements as read: %v", unknown)
+		}
+	})
+}
