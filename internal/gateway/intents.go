@@ -119,6 +119,9 @@ func (g *Gateway) ConfirmIntent(ctx context.Context, tx store.Tx, c *Caller, id 
 	if err != nil {
 		return nil, err
 	}
+	if err := payments.GuardCheckout(pi, payments.ActionConfirm); err != nil {
+		return nil, err
+	}
 	pm, err := g.resolveMethod(ctx, tx, c, in.Method)
 	if err != nil {
 		return nil, err
@@ -159,6 +162,9 @@ func (g *Gateway) confirm(ctx context.Context, pi *payments.PaymentIntent, pm *p
 // CancelIntent cancels an intent.
 func (g *Gateway) CancelIntent(ctx context.Context, tx store.Tx, c *Caller, id, reason string) (*payments.PaymentIntent, error) {
 	return g.changeSettled(ctx, tx, c, id, func(pi *payments.PaymentIntent, latest *payments.Charge) ([]payments.Event, error) {
+		if err := payments.GuardCheckout(pi, payments.ActionCancel); err != nil {
+			return nil, err
+		}
 		return payments.Cancel(pi, latest, reason, g.Clock.Now())
 	})
 }

@@ -1,6 +1,7 @@
 package payments
 
 import (
+	"fmt"
 	"net/url"
 	"regexp"
 	"slices"
@@ -103,6 +104,9 @@ func (u IntentUpdate) changesPayment() bool {
 // under way. Updates emit no event (Stripe has no payment_intent.updated).
 func Update(pi *PaymentIntent, u IntentUpdate) error {
 	if u.changesPayment() {
+		if err := GuardCheckout(pi, ActionUpdatePayment); err != nil {
+			return err
+		}
 		if err := guard(pi, ActionUpdatePayment); err != nil {
 			return err
 		}
@@ -164,6 +168,22 @@ func guardNotPending(pi *PaymentIntent) error {
 	return &Error{Code: CodeUnexpectedState, Intent: pi,
 		Message: "This PaymentIntent's amount, currency or payment method could not be updated because it has a status of requires_action. " +
 			"Cancel it, or wait for the customer to finish, first."}
+}
+
+// GuardCheckout refuses a merchant's confirm, cancel or payment change of
+// an intent that a Checkout Session drives: the session's hosted page
+// confirms it and expiring the session cancels it, so the two never
+// disagree. Kassa itself (the page, the session's expiry) goes around it.
+func GuardCheckout(pi *PaymentIntent, action Action) error {
+	if pi.CheckoutSessionID == "" {
+		return nil
+	}
+	hint := "The customer pays on the session's hosted page."
+	if action == ActionCancel {
+		hint = "Expire the Checkout Session instead, which cancels this PaymentIntent."
+	}
+	return &Error{Code: CodeUnexpectedState, Intent: pi, Message: fmt.Sprintf(
+		"This PaymentIntent could not be %s because Checkout Session %s manages it. %s", verbs[action], pi.CheckoutSessionID, hint)}
 }
 
 func setString(dst *string, v *string) {

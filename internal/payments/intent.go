@@ -43,7 +43,11 @@ type PaymentIntent struct {
 	LatestChargeID     string        `json:"latest_charge,omitempty"`
 	CanceledAt         time.Time     `json:"canceled_at,omitzero"`
 	CancellationReason string        `json:"cancellation_reason,omitempty"`
-	Created            time.Time     `json:"created"`
+	// CheckoutSessionID names the Checkout Session that created the intent
+	// and drives it: its hosted page confirms it, and expiring the session
+	// cancels it.
+	CheckoutSessionID string    `json:"checkout_session,omitempty"`
+	Created           time.Time `json:"created"`
 }
 
 // Pending is the customer's outstanding step while the intent requires_action:
