@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"kassa/internal/checkout"
 	"kassa/internal/payments"
 )
 
@@ -12,6 +13,9 @@ const (
 	ObjectPaymentIntent = "payment_intent"
 	ObjectCharge        = "charge"
 	ObjectPaymentMethod = "payment_method"
+	ObjectSession       = "checkout.session"
+	ObjectProduct       = "product"
+	ObjectPrice         = "price"
 )
 
 // EncodeObject serializes a domain object for storage. Every store uses it,
@@ -24,6 +28,12 @@ func EncodeObject(obj any) (typ string, data []byte, err error) {
 		typ = ObjectCharge
 	case *payments.PaymentMethod:
 		typ = ObjectPaymentMethod
+	case *checkout.Session:
+		typ = ObjectSession
+	case *checkout.Product:
+		typ = ObjectProduct
+	case *checkout.Price:
+		typ = ObjectPrice
 	default:
 		return "", nil, fmt.Errorf("store: cannot encode %T", obj)
 	}
@@ -41,6 +51,12 @@ func DecodeObject(typ string, data []byte) (any, error) {
 		obj = &payments.Charge{}
 	case ObjectPaymentMethod:
 		obj = &payments.PaymentMethod{}
+	case ObjectSession:
+		obj = &checkout.Session{}
+	case ObjectProduct:
+		obj = &checkout.Product{}
+	case ObjectPrice:
+		obj = &checkout.Price{}
 	default:
 		return nil, fmt.Errorf("store: unknown object type %q", typ)
 	}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"time"
 
+	"kassa/internal/checkout"
 	"kassa/internal/payments"
 	"kassa/internal/webhooks"
 )
@@ -57,6 +58,24 @@ type Reader interface {
 	PaymentMethod(ctx context.Context, accountID, id string) (*payments.PaymentMethod, error)
 	ListPaymentMethods(ctx context.Context, accountID string, q ListQuery) ([]*payments.PaymentMethod, bool, error)
 
+	Product(ctx context.Context, accountID, id string) (*checkout.Product, error)
+	// ListProducts filters by Active.
+	ListProducts(ctx context.Context, accountID string, q ListQuery) ([]*checkout.Product, bool, error)
+	Price(ctx context.Context, accountID, id string) (*checkout.Price, error)
+	// ListPrices filters by Active, Currency, Product and LookupKeys (a
+	// price's unique lookup key, see checkout.Price.UniqueLookupKey).
+	ListPrices(ctx context.Context, accountID string, q ListQuery) ([]*checkout.Price, bool, error)
+
+	CheckoutSession(ctx context.Context, accountID, id string) (*checkout.Session, error)
+	// CheckoutSessionByID finds a session whatever its account, for its
+	// hosted page (which checks the page key).
+	CheckoutSessionByID(ctx context.Context, id string) (*checkout.Session, error)
+	// ListCheckoutSessions filters by PaymentIntent and Status.
+	ListCheckoutSessions(ctx context.Context, accountID string, q ListQuery) ([]*checkout.Session, bool, error)
+	// OverdueCheckoutSessions lists open sessions whose expires_at is at or
+	// before now, earliest first.
+	OverdueCheckoutSessions(ctx context.Context, now time.Time, limit int) ([]SessionRef, error)
+
 	Event(ctx context.Context, accountID, id string) (*Event, error)
 	ListEvents(ctx context.Context, accountID string, q ListQuery) ([]*Event, bool, error)
 
@@ -86,6 +105,15 @@ type Tx interface {
 	UpdateCharge(ctx context.Context, ch *payments.Charge) error
 	InsertPaymentMethod(ctx context.Context, pm *payments.PaymentMethod) error
 	InsertEvents(ctx context.Context, events []*Event) error
+
+	InsertProduct(ctx context.Context, p *checkout.Product) error
+	UpdateProduct(ctx context.Context, p *checkout.Product) error
+	// InsertPrice and UpdatePrice return ErrConflict when another price of
+	// the account holds the same unique lookup key.
+	InsertPrice(ctx context.Context, p *checkout.Price) error
+	UpdatePrice(ctx context.Context, p *checkout.Price) error
+	InsertCheckoutSession(ctx context.Context, s *checkout.Session) error
+	UpdateCheckoutSession(ctx context.Context, s *checkout.Session) error
 
 	// ClaimIdempotencyKey inserts an in-flight claim, or returns the
 	// existing record (completed, or in flight and not yet stale).
@@ -165,6 +193,9 @@ type IntentRef struct {
 	ID        string
 }
 
+// SessionRef names a Checkout Session; it has an intent's shape.
+type SessionRef = IntentRef
+
 // ListQuery is Stripe's list pagination and filters. Results are newest first.
 type ListQuery struct {
 	Limit         int
@@ -177,6 +208,14 @@ type ListQuery struct {
 	Types []string
 	// Endpoint and Event filter webhook deliveries.
 	Endpoint, Event string
+	// Active filters products and prices; nil means both.
+	Active *bool
+	// Currency and Product filter prices; LookupKeys too (any of them).
+	Currency   string
+	Product    string
+	LookupKeys []string
+	// Status filters Checkout Sessions (open, complete, expired).
+	Status string
 }
 
 // TimeRange bounds created timestamps; zero bounds are open.
@@ -185,7 +224,8 @@ type TimeRange struct {
 }
 
 // Event is a recorded fact with a snapshot of its object (a
-// *payments.PaymentIntent, *payments.Charge or *payments.PaymentMethod).
+// *payments.PaymentIntent, *payments.Charge, *payments.PaymentMethod,
+// *checkout.Session, *checkout.Product or *checkout.Price).
 type Event struct {
 	ID             string
 	AccountID      string

@@ -158,7 +158,7 @@ func (r *reader) Event(ctx context.Context, accountID, id string) (*store.Event,
 func (r *reader) ListEvents(ctx context.Context, accountID string, q store.ListQuery) ([]*store.Event, bool, error) {
 	var extra []filter
 	if len(q.Types) > 0 {
-		marks := strings.TrimSuffix(strings.Repeat("?,", len(q.Types)), ",")
+		marks := placeholders(len(q.Types))
 		args := make([]any, len(q.Types))
 		for i, t := range q.Types {
 			args[i] = t

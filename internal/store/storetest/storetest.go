@@ -38,6 +38,10 @@ func Run(t *testing.T, open Open) {
 		"ClaimsAreFair":             testClaimsAreFair,
 		"LeasesAndOutcomes":         testLeasesAndOutcomes,
 		"ClaimsAreExclusive":        testClaimsAreExclusive,
+		"ProductsAndPrices":         testProductsAndPrices,
+		"PriceLookupKeysAreUnique":  testPriceLookupKeysAreUnique,
+		"CheckoutSessions":          testCheckoutSessions,
+		"SessionDeadlines":          testSessionDeadlines,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {
