@@ -78,24 +78,35 @@ func (d *decoder) metadata() (m map[string]string, clear bool) {
 	return m, false
 }
 
-func (d *decoder) required(name string) {
-	if !d.p.Has(name) {
-		d.keep(payments.Missing(name))
+func (d *decoder) required(path ...string) {
+	if !d.p.Has(path...) {
+		d.keep(payments.Missing(params.Path(path...)))
 	}
 }
 
-func (d *decoder) currency(name string) *money.Currency {
-	raw, ok := d.str(name)
+func (d *decoder) currency(path ...string) *money.Currency {
+	raw, ok := d.str(path...)
 	if !ok {
 		return nil
 	}
 	c, err := money.ParseCurrency(raw)
 	if err != nil {
-		d.keep(invalidRequest(http.StatusBadRequest, "parameter_invalid", name, "Invalid currency: "+raw+". Use a three-letter ISO 4217 code such as eur."))
+		d.keep(invalidRequest(http.StatusBadRequest, "parameter_invalid", params.Path(path...), "Invalid currency: "+raw+". Use a three-letter ISO 4217 code such as eur."))
 		return nil
 	}
 	return &c
 }
+
+// optBool is a boolean parameter as a pointer: nil when absent.
+func (d *decoder) optBool(path ...string) *bool {
+	v, ok, err := d.p.Bool(path...)
+	d.keep(err)
+	if !ok || err != nil {
+		return nil
+	}
+	return &v
+}
+
 
 func (d *decoder) methodTypes(name string) []methods.Type {
 	raw, ok := d.strings(name)

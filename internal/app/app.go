@@ -83,7 +83,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	gw := &gateway.Gateway{Store: st, Acquirer: &sandbox.Acquirer{PublicURL: cfg.PublicURL}, Clock: cfg.Clock,
-		Secrets: box, ForbidPrivateWebhooks: cfg.Webhooks.ForbidPrivateAddresses}
+		Secrets: box, ForbidPrivateWebhooks: cfg.Webhooks.ForbidPrivateAddresses, PublicURL: cfg.PublicURL}
 
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

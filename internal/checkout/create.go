@@ -42,15 +42,20 @@ type ItemInput struct {
 
 // SessionInput is what a merchant sets when creating a session.
 type SessionInput struct {
-	Items              []ItemInput
-	PaymentMethodTypes []methods.Type
-	SuccessURL         string
-	CancelURL          string
-	CustomerEmail      string
-	ClientReferenceID  string
-	Locale             string
-	Metadata           map[string]string
-	ExpiresAt          time.Time // zero: DefaultLifetime from now
+	Items []ItemInput
+	// Currency, when given, must be the line items' currency.
+	Currency money.Currency
+	// BillingAddressCollection is "", "auto" or "required"; required asks
+	// every customer for a billing country.
+	BillingAddressCollection string
+	PaymentMethodTypes       []methods.Type
+	SuccessURL               string
+	CancelURL                string
+	CustomerEmail            string
+	ClientReferenceID        string
+	Locale                   string
+	Metadata                 map[string]string
+	ExpiresAt                time.Time // zero: DefaultLifetime from now
 }
 
 // NewSession validates a request and builds an open session. pageKey is
@@ -58,9 +63,17 @@ type SessionInput struct {
 func NewSession(id, accountID, pageKey string, in SessionInput, now time.Time) (*Session, error) {
 	s := &Session{ID: id, AccountID: accountID, State: StateOpen, PageKey: pageKey, Created: now,
 		SuccessURL: in.SuccessURL, CancelURL: in.CancelURL, CustomerEmail: strings.TrimSpace(in.CustomerEmail),
-		ClientReferenceID: in.ClientReferenceID, Locale: in.Locale}
+		ClientReferenceID: in.ClientReferenceID, Locale: in.Locale, BillingAddressCollection: in.BillingAddressCollection}
 	if err := lineItems(s, in.Items); err != nil {
 		return nil, err
+	}
+	if in.Currency != "" && in.Currency != s.Currency {
+		return nil, invalid("currency", "currency is %s, but the line items are in %s.", in.Currency, s.Currency)
+	}
+	switch in.BillingAddressCollection {
+	case "", "auto", "required":
+	default:
+		return nil, invalid("billing_address_collection", "billing_address_collection must be auto or required.")
 	}
 	types, err := offeredMethods(in.PaymentMethodTypes, s.Currency, s.AmountTotal, in.Items[0].CurrencyParam)
 	if err != nil {

@@ -94,6 +94,8 @@ func TestNewSessionRefusesBadInput(t *testing.T) {
 		{"expires in 25 hours", func(in *SessionInput) { in.ExpiresAt = t0.Add(25 * time.Hour) }, "parameter_invalid", "expires_at"},
 		{"bad email", func(in *SessionInput) { in.CustomerEmail = "anthony at example.com" }, "parameter_invalid", "customer_email"},
 		{"long client_reference_id", func(in *SessionInput) { in.ClientReferenceID = strings.Repeat("x", 201) }, "parameter_invalid", "client_reference_id"},
+		{"other currency", func(in *SessionInput) { in.Currency = "gbp" }, "parameter_invalid", "currency"},
+		{"bad billing_address_collection", func(in *SessionInput) { in.BillingAddressCollection = "sometimes" }, "parameter_invalid", "billing_address_collection"},
 		{"unknown locale", func(in *SessionInput) { in.Locale = "klingon" }, "parameter_invalid", "locale"},
 		{"long metadata key", func(in *SessionInput) { in.Metadata = map[string]string{strings.Repeat("k", 41): "v"} }, "parameter_invalid", "metadata[" + strings.Repeat("k", 41) + "]"},
 	}

@@ -104,22 +104,25 @@ func guard(s *Session, action Action) error {
 
 // Session is a hosted Checkout Session in payment mode.
 type Session struct {
-	ID                 string            `json:"id"`
-	AccountID          string            `json:"account_id"`
-	State              State             `json:"state"`
-	Currency           money.Currency    `json:"currency"`
-	LineItems          []LineItem        `json:"line_items"`
-	AmountSubtotal     int64             `json:"amount_subtotal"`
-	AmountTotal        int64             `json:"amount_total"`
-	PaymentIntentID    string            `json:"payment_intent"`
-	PaymentMethodTypes []methods.Type    `json:"payment_method_types"`
-	SuccessURL         string            `json:"success_url"`
-	CancelURL          string            `json:"cancel_url,omitempty"`
-	CustomerEmail      string            `json:"customer_email,omitempty"`
-	ClientReferenceID  string            `json:"client_reference_id,omitempty"`
-	Locale             string            `json:"locale,omitempty"`
-	Metadata           map[string]string `json:"metadata,omitempty"`
-	ExpiresAt          time.Time         `json:"expires_at"`
+	ID                 string         `json:"id"`
+	AccountID          string         `json:"account_id"`
+	State              State          `json:"state"`
+	Currency           money.Currency `json:"currency"`
+	LineItems          []LineItem     `json:"line_items"`
+	AmountSubtotal     int64          `json:"amount_subtotal"`
+	AmountTotal        int64          `json:"amount_total"`
+	PaymentIntentID    string         `json:"payment_intent"`
+	PaymentMethodTypes []methods.Type `json:"payment_method_types"`
+	SuccessURL         string         `json:"success_url"`
+	CancelURL          string         `json:"cancel_url,omitempty"`
+	CustomerEmail      string         `json:"customer_email,omitempty"`
+	ClientReferenceID  string         `json:"client_reference_id,omitempty"`
+	Locale             string         `json:"locale,omitempty"`
+	// BillingAddressCollection is "", "auto" or "required" (ask every
+	// customer for a billing country, not only where the method needs it).
+	BillingAddressCollection string            `json:"billing_address_collection,omitempty"`
+	Metadata                 map[string]string `json:"metadata,omitempty"`
+	ExpiresAt                time.Time         `json:"expires_at"`
 	// PageKey is the secret in the hosted page's URL: the session id alone
 	// (which travels to the merchant's success_url) does not open the page.
 	PageKey string `json:"page_key"`
@@ -166,6 +169,12 @@ func (s *Session) Deadline() time.Time {
 // Overdue reports whether an open session's expires_at has passed.
 func (s *Session) Overdue(now time.Time) bool {
 	return s.State == StateOpen && !now.Before(s.ExpiresAt)
+}
+
+// AsksCountry reports whether the hosted page asks for a billing country
+// before paying with m: when the method needs one, or the merchant asked.
+func (s *Session) AsksCountry(m methods.Method) bool {
+	return m.CountryRequired || s.BillingAddressCollection == "required"
 }
 
 // SuccessRedirect is success_url with Stripe's {CHECKOUT_SESSION_ID}

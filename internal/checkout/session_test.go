@@ -166,9 +166,15 @@ func TestPayChecksMethodAndCountry(t *testing.T) {
 		{methods.Sofort, "FR", "payment_method_country_unsupported", ParamCountry},
 		{methods.Vipps, "NO", payments.CodeParameterInvalid, ParamMethod}, // not offered by this session
 		{"card", "", payments.CodeParameterInvalid, ParamMethod},
+		// billing_address_collection=required asks even where the method does not.
+		{methods.BankTransferID, "", payments.CodeParameterMissing, ParamCountry},
+		{methods.BankTransferID, "ID", "", ""},
 	}
 	for _, tt := range tests {
 		s := sessionIn(StateOpen)
+		if tt.method == methods.BankTransferID {
+			s.Currency, s.PaymentMethodTypes, s.BillingAddressCollection = "idr", []methods.Type{methods.BankTransferID}, "required"
+		}
 		_, err := Pay(s, tt.method, tt.country)
 		if tt.code == "" {
 			if err != nil || s.CustomerDetails == nil || s.CustomerDetails.Country != tt.country {

@@ -39,6 +39,10 @@ func Pay(s *Session, method methods.Type, country string) (methods.Method, error
 		return methods.Method{}, &payments.Error{Code: payments.CodeParameterInvalid, Param: ParamMethod,
 			Message: fmt.Sprintf("The payment method %q is not offered for this Checkout Session.", method)}
 	}
+	if country == "" && s.AsksCountry(m) {
+		return methods.Method{}, &payments.Error{Code: payments.CodeParameterMissing, Param: ParamCountry,
+			Message: "A billing country is required."}
+	}
 	if v := m.Check(methods.Payment{Amount: s.AmountTotal, Currency: s.Currency, Country: country}); v != nil {
 		param := v.Param
 		if v.Code == payments.CodeParameterMissing || v.Code == "payment_method_country_unsupported" {

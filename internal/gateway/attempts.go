@@ -163,13 +163,18 @@ func (g *Gateway) finishAttempt(ctx context.Context, tx store.Tx, pi *payments.P
 	if err != nil {
 		return err
 	}
+	// A Checkout Session driving the intent moves in this same transaction.
+	sessionEvents, err := g.followCheckout(ctx, tx, pi)
+	if err != nil {
+		return err
+	}
 	if err := tx.InsertCharge(ctx, ch); err != nil {
 		return err
 	}
 	if err := tx.UpdateIntent(ctx, pi); err != nil {
 		return err
 	}
-	return g.record(ctx, tx, pi.AccountID, c, events)
+	return g.record(ctx, tx, pi.AccountID, c, append(events, sessionEvents...))
 }
 
 // ExpireOverdue expires every attempt whose deadline has passed, each in its
@@ -202,7 +207,8 @@ func (g *Gateway) ExpireOverdue(ctx context.Context) (int, error) {
 	return expired, nil
 }
 
-// RunTimers expires overdue attempts every interval until ctx ends.
+// RunTimers expires overdue attempts and Checkout Sessions every interval
+// until ctx ends.
 func (g *Gateway) RunTimers(ctx context.Context, interval time.Duration, onError func(error)) {
 	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
@@ -212,6 +218,9 @@ func (g *Gateway) RunTimers(ctx context.Context, interval time.Duration, onError
 			return
 		case <-ticker.C:
 			if _, err := g.ExpireOverdue(ctx); err != nil && ctx.Err() == nil {
+				onError(err)
+			}
+			if _, err := g.ExpireOverdueSessions(ctx); err != nil && ctx.Err() == nil {
 				onError(err)
 			}
 		}

@@ -42,6 +42,8 @@ type Gateway struct {
 	// ForbidPrivateWebhooks refuses endpoint URLs on local addresses (the
 	// sender also refuses to connect to them).
 	ForbidPrivateWebhooks bool
+	// PublicURL is where customers reach Kassa (hosted checkout pages).
+	PublicURL string
 }
 
 // Caller is who asked for a change, recorded on its events. A nil *Caller

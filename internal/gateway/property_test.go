@@ -196,4 +196,3 @@ func checkInvariants(rt *rapid.T, ctx context.Context, st store.Store, accountID
 		rt.Fatal(err)
 	}
 }
-

@@ -20,6 +20,10 @@ const (
 	// Kassa's own: a webhook endpoint (Stripe's prefix) and one delivery of an event to it.
 	WebhookEndpoint = "we"
 	Delivery        = "wd"
+	Session         = "cs"
+	LineItem        = "li"
+	Product         = "prod"
+	Price           = "price"
 )
 
 // New returns prefix + "_" + 24 random base62 characters (~142 bits).
