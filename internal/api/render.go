@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"kassa/internal/checkout"
 	"kassa/internal/methods"
 	"kassa/internal/payments"
 	"kassa/internal/store"
@@ -238,6 +239,12 @@ func renderEvent(e *store.Event) map[string]any {
 		object = renderCharge(o)
 	case *payments.PaymentMethod:
 		object = renderPaymentMethod(o)
+	case *checkout.Session:
+		object = renderSession(o, false)
+	case *checkout.Product:
+		object = renderProduct(o)
+	case *checkout.Price:
+		object = renderPrice(o)
 	}
 	var req any = map[string]any{"id": nil, "idempotency_key": nil}
 	if e.RequestID != "" {

@@ -47,6 +47,21 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.Handle("GET /v1/charges", secret(s.listCharges))
 	mux.Handle("GET /v1/charges/{id}", secret(s.retrieveCharge))
 
+	mux.Handle("POST /v1/checkout/sessions", secret(s.createSession))
+	mux.Handle("GET /v1/checkout/sessions", secret(s.listSessions))
+	mux.Handle("GET /v1/checkout/sessions/{id}", secret(s.retrieveSession))
+	mux.Handle("GET /v1/checkout/sessions/{id}/line_items", secret(s.listLineItems))
+	mux.Handle("POST /v1/checkout/sessions/{id}/expire", secret(s.expireSession))
+
+	mux.Handle("POST /v1/products", secret(s.createProduct))
+	mux.Handle("GET /v1/products", secret(s.listProducts))
+	mux.Handle("GET /v1/products/{id}", secret(s.retrieveProduct))
+	mux.Handle("POST /v1/products/{id}", secret(s.updateProduct))
+	mux.Handle("POST /v1/prices", secret(s.createPrice))
+	mux.Handle("GET /v1/prices", secret(s.listPrices))
+	mux.Handle("GET /v1/prices/{id}", secret(s.retrievePrice))
+	mux.Handle("POST /v1/prices/{id}", secret(s.updatePrice))
+
 	mux.Handle("GET /v1/events", secret(s.listEvents))
 	mux.Handle("GET /v1/events/{id}", secret(s.retrieveEvent))
 	mux.Handle("POST /v1/events/{id}/resend", secret(s.resendEvent))
