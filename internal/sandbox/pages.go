@@ -47,7 +47,7 @@ type Pages struct {
 func (p *Pages) Register(mux *http.ServeMux) {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		setCommonHeaders(w)
+		SetCommonHeaders(w)
 		p.message(w, r, http.StatusForbidden, pageData{
 			Title:      "Request refused",
 			Paragraphs: []string{"This request came from another website, so it was refused. Go back to the payment page and try again."},
@@ -105,7 +105,7 @@ func (rq *request) toPage() {
 // load starts a request: headers, the attempt id, and the attempt's view.
 // It has answered the request itself when ok is false.
 func (p *Pages) load(w http.ResponseWriter, r *http.Request) (*request, bool) {
-	setCommonHeaders(w)
+	SetCommonHeaders(w)
 	attempt := r.PathValue("attempt")
 	if !validAttemptID(attempt) {
 		p.stale(w, r)
@@ -133,7 +133,7 @@ func (p *Pages) load(w http.ResponseWriter, r *http.Request) (*request, bool) {
 func (p *Pages) loadForm(w http.ResponseWriter, r *http.Request) (*request, bool) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	if err := r.ParseForm(); err != nil {
-		setCommonHeaders(w)
+		SetCommonHeaders(w)
 		status := http.StatusBadRequest
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
@@ -151,7 +151,7 @@ func (p *Pages) loadForm(w http.ResponseWriter, r *http.Request) (*request, bool
 // show is GET: it opens the attempt (which starts Vipps's approval window
 // and records the visit for every method), then shows the current step.
 func (p *Pages) show(w http.ResponseWriter, r *http.Request) {
-	setCommonHeaders(w)
+	SetCommonHeaders(w)
 	attempt := r.PathValue("attempt")
 	if !validAttemptID(attempt) {
 		p.stale(w, r)
@@ -190,7 +190,7 @@ func (p *Pages) show(w http.ResponseWriter, r *http.Request) {
 
 // toPage answers a GET of a step's address (a reload, a bookmark).
 func (p *Pages) toPage(w http.ResponseWriter, r *http.Request) {
-	setCommonHeaders(w)
+	SetCommonHeaders(w)
 	attempt := r.PathValue("attempt")
 	if !validAttemptID(attempt) {
 		p.stale(w, r)

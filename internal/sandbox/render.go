@@ -264,10 +264,11 @@ func countryName(code string) string {
 	return code
 }
 
-// setCommonHeaders: no caching anywhere (pages carry one customer's
-// payment), no sniffing, no framing (clickjacking the Approve button), no
-// referrer (the attempt id in the URL is the customer's credential).
-func setCommonHeaders(w http.ResponseWriter) {
+// SetCommonHeaders is every customer page's (the sandbox's and the hosted
+// checkout's): no caching anywhere (pages carry one customer's payment), no
+// sniffing, no framing (clickjacking the Approve button), no referrer (the
+// attempt id or page key in the URL is the customer's credential).
+func SetCommonHeaders(w http.ResponseWriter) {
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
