@@ -15,9 +15,10 @@ import (
 	"github.com/stripe/stripe-go/v82"
 )
 
-// chrome starts a headless Debian Chromium for one test. scripts/test
-// installs it; set KASSA_SKIP_BROWSER=1 to skip these tests knowingly.
-func chrome(t *testing.T) context.Context {
+// chrome starts a headless Debian Chromium for one test (with extra
+// options, e.g. its Accept-Language). scripts/test installs it; set
+// KASSA_SKIP_BROWSER=1 to skip these tests knowingly.
+func chrome(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	if os.Getenv("KASSA_SKIP_BROWSER") == "1" {
 		t.Skip("KASSA_SKIP_BROWSER=1")
@@ -34,6 +35,7 @@ func chrome(t *testing.T) context.Context {
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-component-update", true),
 	)
+	opts = append(opts, extra...)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
 	ctx, cancelTimeout := context.WithTimeout(browserCtx, 60*time.Second)

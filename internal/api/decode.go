@@ -107,7 +107,6 @@ func (d *decoder) optBool(path ...string) *bool {
 	return &v
 }
 
-
 func (d *decoder) methodTypes(name string) []methods.Type {
 	raw, ok := d.strings(name)
 	if !ok {

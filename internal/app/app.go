@@ -1,8 +1,8 @@
 // Package app assembles Kassa: store, gateway, sandbox acquirer, the
-// merchant API and the sandbox pages, behind one http.Handler, plus the
-// background loops (attempt timers, idempotency-key pruning, webhook
-// delivery). The binary and the end-to-end tests build Kassa the same way,
-// through New.
+// merchant API, the sandbox pages and the hosted checkout page, behind one
+// http.Handler, plus the background loops (attempt and session timers,
+// idempotency-key pruning, webhook delivery). The binary and the end-to-end
+// tests build Kassa the same way, through New.
 package app
 
 import (
@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"kassa/internal/api"
+	"kassa/internal/checkoutpage"
 	"kassa/internal/clock"
 	"kassa/internal/delivery"
 	"kassa/internal/gateway"
@@ -96,6 +97,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))
 	(&api.Server{Gateway: gw, Store: st, Clock: cfg.Clock, Logger: cfg.Logger}).Register(mux)
 	(&sandbox.Pages{Gateway: gw, Logger: cfg.Logger}).Register(mux)
+	(&checkoutpage.Pages{Gateway: gw, Logger: cfg.Logger}).Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")

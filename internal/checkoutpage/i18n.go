@@ -21,6 +21,9 @@ var languageNames = map[string]string{"en": "English", "de": "Deutsch", "fr": "F
 // that each language has every key and the same placeholders.
 var messages = map[string]map[string]string{
 	"en": {
+		"brand_sofort":            "Sofort",
+		"brand_bank_transfer_id":  "bank transfer",
+		"brand_vipps":             "Vipps",
 		"checkout":                "Checkout",
 		"sandbox_banner":          "Kassa sandbox: this is a test payment, no real money moves.",
 		"language":                "Language",
@@ -69,6 +72,9 @@ var messages = map[string]map[string]string{
 		"refused_text":            "This request came from another website, so it was refused. Go back to the payment page and try again.",
 	},
 	"de": {
+		"brand_sofort":            "Sofort",
+		"brand_bank_transfer_id":  "Banküberweisung",
+		"brand_vipps":             "Vipps",
 		"checkout":                "Bezahlen",
 		"sandbox_banner":          "Kassa-Sandbox: Dies ist eine Testzahlung, es fließt kein echtes Geld.",
 		"language":                "Sprache",
@@ -117,6 +123,9 @@ var messages = map[string]map[string]string{
 		"refused_text":            "Diese Anfrage kam von einer anderen Website und wurde deshalb abgelehnt. Kehren Sie zur Zahlungsseite zurück und versuchen Sie es erneut.",
 	},
 	"fr": {
+		"brand_sofort":            "Sofort",
+		"brand_bank_transfer_id":  "virement bancaire",
+		"brand_vipps":             "Vipps",
 		"checkout":                "Paiement",
 		"sandbox_banner":          "Sandbox Kassa : ceci est un paiement de test, aucun argent réel n’est débité.",
 		"language":                "Langue",
@@ -165,6 +174,9 @@ var messages = map[string]map[string]string{
 		"refused_text":            "Cette requête provenait d’un autre site web et a donc été refusée. Revenez à la page de paiement et réessayez.",
 	},
 	"it": {
+		"brand_sofort":            "Sofort",
+		"brand_bank_transfer_id":  "bonifico bancario",
+		"brand_vipps":             "Vipps",
 		"checkout":                "Pagamento",
 		"sandbox_banner":          "Sandbox di Kassa: questo è un pagamento di prova, non viene trasferito denaro reale.",
 		"language":                "Lingua",
@@ -254,8 +266,11 @@ func (l lang) T(key string, args ...any) string {
 // Money formats an amount for this language (and region, if known).
 func (l lang) Money(minor int64, c money.Currency) string { return money.Localized(minor, c, l.format) }
 
-// Method names a payment method.
+// Method names a payment method with what it is ("Sofort (online banking)").
 func (l lang) Method(t methods.Type) string { return l.T("method_" + string(t)) }
+
+// Brand is a payment method's short name, for sentences ("Pay … with Sofort").
+func (l lang) Brand(t methods.Type) string { return l.T("brand_" + string(t)) }
 
 // Country names a country, or shows its code when there is no name.
 func (l lang) Country(code string) string {
