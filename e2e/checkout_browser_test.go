@@ -2,10 +2,10 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -104,52 +104,256 @@ func location(t *testing.T, browser context.Context) *url.URL {
 	return u
 }
 
-func TestCheckoutSofortSuccessAndSecondVisit(t *testing.T) {
-	k := start(t)
-	shopURL := shop(t)
-	dir := screenshots(t)
-	cs := checkoutSession(t, k, shopURL, "eur", "de", item("eur", "Apfel", 1250, 2), item("eur", "Birne", 399, 1))
-	browser := chrome(t)
-	run(t, browser,
-		chromedp.EmulateViewport(900, 900),
-		chromedp.Navigate(cs.URL),
-		see("28,99\u00a0€"),
-		snap(dir, "checkout-sofort-de-open"),
-		// Keyboard only: type-ahead in the country list, Tab to the button, Enter.
-		chromedp.Focus(chromedp.ID("country-sofort")),
-		chromedp.KeyEvent("Deutschland"),
-		chromedp.KeyEvent("\t"),
-		chromedp.KeyEvent("\r"),
-		chromedp.WaitVisible(chromedp.ID("bank-sandbox_sparkasse")),
-		snap(dir, "checkout-sofort-bank"),
-		chromedp.Click(chromedp.ID("bank-sandbox_sparkasse")),
-		chromedp.Click(button("Continue to your bank")),
-		chromedp.SendKeys(chromedp.ID("user"), "anthony"),
-		chromedp.SendKeys(chromedp.ID("pin"), "0000"),
-		chromedp.Click(button("Log in")),
-		chromedp.SendKeys(chromedp.ID("tan"), "123456"),
-		chromedp.Click(button("Confirm payment")),
-		see("Thank you"),
-	)
-	landed := location(t, browser)
-	if landed.Path != "/success" || landed.Query().Get("session_id") != cs.ID {
-		t.Fatalf("landed on %s", landed)
+// payer plays one method's customer through the hosted page and the
+// sandbox acquirer's pages.
+type payer struct {
+	method   string
+	currency string
+	items    []*stripe.CheckoutSessionCreateLineItemParams
+	total    string // as the page shows it in the journey's language
+	// locale is the session's; accept the browser's Accept-Language.
+	locale, accept string
+	// choose fills in what the method needs on the checkout page.
+	choose []chromedp.Action[chromedp.Void]
+	// approve and decline answer at the acquirer's pages.
+	approve, decline []chromedp.Action[chromedp.Void]
+	// texts the page shows in the journey's language.
+	thanks, failed, expired string
+}
+
+var payers = []payer{
+	{
+		method: "sofort", currency: "eur", locale: "de", total: "28,99\u00a0€",
+		items: []*stripe.CheckoutSessionCreateLineItemParams{item("eur", "Apfel", 1250, 2), item("eur", "Birne", 399, 1)},
+		choose: []chromedp.Action[chromedp.Void]{
+			// Keyboard only: type-ahead in the country list, Tab to the button, Enter.
+			chromedp.Focus(chromedp.ID("country-sofort")),
+			chromedp.KeyEvent("Deutschland"),
+			chromedp.KeyEvent("\t"),
+			chromedp.KeyEvent("\r"),
+		},
+		approve: []chromedp.Action[chromedp.Void]{
+			chromedp.Click(chromedp.ID("bank-sandbox_sparkasse")),
+			chromedp.Click(button("Continue to your bank")),
+			chromedp.SendKeys(chromedp.ID("user"), "anthony"),
+			chromedp.SendKeys(chromedp.ID("pin"), "0000"),
+			chromedp.Click(button("Log in")),
+			chromedp.SendKeys(chromedp.ID("tan"), "123456"),
+			chromedp.Click(button("Confirm payment")),
+		},
+		decline: []chromedp.Action[chromedp.Void]{
+			chromedp.Click(chromedp.ID("bank-sandbox_volksbank")),
+			chromedp.Click(button("Continue to your bank")),
+			chromedp.SendKeys(chromedp.ID("user"), "anthony"),
+			chromedp.SendKeys(chromedp.ID("pin"), "0000"),
+			chromedp.Click(button("Log in")),
+			chromedp.SendKeys(chromedp.ID("tan"), "654321"),
+			chromedp.Click(button("Confirm payment")),
+		},
+		thanks:  "Vielen Dank für Ihre Zahlung",
+		failed:  "Die Zahlung wurde nicht abgeschlossen: Sie wurde abgelehnt oder abgebrochen. Sie können es erneut versuchen.",
+		expired: "Dieser Bezahlvorgang ist abgelaufen",
+	},
+	{
+		method: "bank_transfer_id", currency: "idr", locale: "it", total: "100.000,00\u00a0IDR",
+		items:  []*stripe.CheckoutSessionCreateLineItemParams{item("idr", "Batik", 5000000, 2)},
+		choose: []chromedp.Action[chromedp.Void]{chromedp.Click(chromedp.ID("pay-bank_transfer_id"))},
+		approve: []chromedp.Action[chromedp.Void]{
+			chromedp.Click(chromedp.ID("bank-bca")),
+			chromedp.Click(button("Get virtual account number")),
+			chromedp.Click(button("Transfer now (sandbox)")),
+		},
+		decline: []chromedp.Action[chromedp.Void]{chromedp.Click(button("Cancel payment"))},
+		thanks:  "Grazie per il tuo pagamento",
+		failed:  "Il pagamento non è andato a buon fine: è stato rifiutato o annullato. Puoi riprovare.",
+		expired: "Questo pagamento è scaduto",
+	},
+	{
+		// No locale: the page follows the browser's Accept-Language.
+		method: "vipps", currency: "nok", accept: "fr-FR,fr;q=0.9,en;q=0.5", total: "549,00\u00a0NOK",
+		items:  []*stripe.CheckoutSessionCreateLineItemParams{item("nok", "Lefse", 4900, 10), item("nok", "Brunost", 5900, 1)},
+		choose: []chromedp.Action[chromedp.Void]{chromedp.Click(chromedp.ID("pay-vipps"))},
+		approve: []chromedp.Action[chromedp.Void]{
+			chromedp.SendKeys(chromedp.ID("phone"), "+47 912 34 567"),
+			chromedp.Click(button("Continue")),
+			chromedp.Click(button("Approve")),
+		},
+		decline: []chromedp.Action[chromedp.Void]{
+			chromedp.SendKeys(chromedp.ID("phone"), "41234567"),
+			chromedp.Click(button("Continue")),
+			chromedp.Click(button("Reject")),
+		},
+		thanks:  "Merci pour votre paiement",
+		failed:  "Le paiement n’a pas abouti : il a été refusé ou annulé. Vous pouvez réessayer.",
+		expired: "Ce paiement a expiré",
+	},
+}
+
+// journey is one customer's visit: a fresh Kassa (its clock is the
+// journey's own), a shop, a session and a browser.
+type journey struct {
+	payer
+	t       *testing.T
+	k       *kassa
+	shopURL string
+	cs      *stripe.CheckoutSession
+	browser context.Context
+	dir     string
+}
+
+// browsers bounds how many journeys run a Chromium at once: they run in
+// parallel, but a small CI machine should not start twelve browsers.
+var browsers = make(chan struct{}, 3)
+
+func newJourney(t *testing.T, p payer) *journey {
+	browsers <- struct{}{}
+	t.Cleanup(func() { <-browsers })
+	j := &journey{payer: p, t: t, k: start(t), shopURL: shop(t), dir: screenshots(t)}
+	j.cs = checkoutSession(t, j.k, j.shopURL, p.currency, p.locale, p.items...)
+	var opts []chromedp.ExecAllocatorOption
+	if p.accept != "" {
+		opts = append(opts, chromedp.Flag("accept-lang", p.accept))
 	}
-	got, err := k.SC.V1CheckoutSessions.Retrieve(ctx, cs.ID, &stripe.CheckoutSessionRetrieveParams{
-		Params: stripe.Params{Expand: []*string{stripe.String("payment_intent")}}})
-	if err != nil || got.Status != stripe.CheckoutSessionStatusComplete || got.PaymentStatus != stripe.CheckoutSessionPaymentStatusPaid ||
-		got.PaymentIntent.Status != stripe.PaymentIntentStatusSucceeded || got.URL != "" {
-		t.Fatalf("session after paying: %v %+v", err, got)
+	j.browser = chrome(t, opts...)
+	run(t, j.browser, chromedp.EmulateViewport(900, 900))
+	return j
+}
+
+func (j *journey) run(steps ...chromedp.Action[chromedp.Void]) {
+	j.t.Helper()
+	run(j.t, j.browser, steps...)
+}
+
+func (j *journey) snap(step string) chromedp.Action[chromedp.Void] {
+	return snap(j.dir, "checkout-"+j.method+"-"+step)
+}
+
+// open shows the session's page and pays with the method up to the acquirer.
+func (j *journey) openAndChoose(step string) {
+	j.t.Helper()
+	j.run(chromedp.Navigate(j.cs.URL), see(j.total), j.snap(step))
+	j.run(j.choose...)
+}
+
+// atAcquirer waits for a sandbox acquirer's page (its forms post to it).
+var atAcquirer = chromedp.WaitVisible(chromedp.CSS(`form[action^="/sandbox/pay/"]`))
+
+// session retrieves the session with its intent.
+func (j *journey) session() *stripe.CheckoutSession {
+	j.t.Helper()
+	params := &stripe.CheckoutSessionRetrieveParams{}
+	params.AddExpand("payment_intent")
+	cs, err := j.k.SC.V1CheckoutSessions.Retrieve(ctx, j.cs.ID, params)
+	if err != nil {
+		j.t.Fatal(err)
 	}
-	if got.CustomerDetails == nil || got.CustomerDetails.Address == nil || got.CustomerDetails.Address.Country != "DE" {
-		t.Fatalf("customer_details %+v", got.CustomerDetails)
+	return cs
+}
+
+// landedOnSuccess checks that the browser is at success_url with the id filled in.
+func (j *journey) landedOnSuccess() {
+	j.t.Helper()
+	j.run(see("Thank you"))
+	landed := location(j.t, j.browser)
+	if landed.Path != "/success" || landed.Query().Get("session_id") != j.cs.ID {
+		j.t.Fatalf("landed on %s", landed)
 	}
-	// A second visit to the session's page shows the completed payment.
-	run(t, browser,
-		chromedp.Navigate(cs.URL),
-		see("Vielen Dank für Ihre Zahlung"),
-		snap(dir, "checkout-sofort-de-complete"),
-	)
-	_ = time.Second
-	_ = strings.TrimSpace
+	cs := j.session()
+	if cs.Status != stripe.CheckoutSessionStatusComplete || cs.PaymentStatus != stripe.CheckoutSessionPaymentStatusPaid ||
+		cs.PaymentIntent.Status != stripe.PaymentIntentStatusSucceeded || cs.URL != "" {
+		j.t.Fatalf("session after paying: %s/%s, intent %s, url %q", cs.Status, cs.PaymentStatus, cs.PaymentIntent.Status, cs.URL)
+	}
+}
+
+func TestCheckoutJourneys(t *testing.T) {
+	for _, p := range payers {
+		t.Run(p.method, func(t *testing.T) {
+			t.Run("success, then a second visit", func(t *testing.T) {
+				t.Parallel()
+				j := newJourney(t, p)
+				j.openAndChoose("open")
+				j.run(atAcquirer, j.snap("acquirer"))
+				j.run(j.approve...)
+				j.landedOnSuccess()
+				// The completed session's page says so, with the way back to the shop.
+				j.run(chromedp.Navigate(j.cs.URL), see(j.thanks), j.snap("complete"))
+				href, err := chromedp.Run(j.browser, chromedp.AttributeValue(chromedp.ID("continue"), "href"))
+				if err != nil || href.Value != j.shopURL+"/success?session_id="+j.cs.ID {
+					t.Fatalf("continue link %+v %v", href, err)
+				}
+				assertSessionEvents(t, j.k, j.cs, "checkout.session.completed")
+			})
+			t.Run("failure, then a retry", func(t *testing.T) {
+				t.Parallel()
+				j := newJourney(t, p)
+				j.openAndChoose("open-for-failure")
+				j.run(j.decline...)
+				// Back on the session's page, which says why and offers the methods again.
+				j.run(see(j.failed), j.snap("failed"))
+				if landed := location(t, j.browser); landed.Path != "/checkout/pay/"+j.cs.ID {
+					t.Fatalf("after the failure the customer is at %s", landed)
+				}
+				if cs := j.session(); cs.Status != stripe.CheckoutSessionStatusOpen || cs.PaymentIntent.Status != stripe.PaymentIntentStatusRequiresPaymentMethod {
+					t.Fatalf("after the failure: %s, intent %s", cs.Status, cs.PaymentIntent.Status)
+				}
+				j.run(j.choose...)
+				j.run(j.approve...)
+				j.landedOnSuccess()
+				assertSessionEvents(t, j.k, j.cs, "checkout.session.completed")
+			})
+			t.Run("cancel", func(t *testing.T) {
+				t.Parallel()
+				j := newJourney(t, p)
+				j.run(chromedp.Navigate(j.cs.URL), see(j.total), chromedp.Click(chromedp.ID("cancel")), see("Thank you"))
+				if landed := location(t, j.browser); landed.String() != j.shopURL+"/cart" {
+					t.Fatalf("cancel led to %s", landed)
+				}
+				if cs := j.session(); cs.Status != stripe.CheckoutSessionStatusOpen {
+					t.Fatalf("going back to the shop changed the session: %s", cs.Status)
+				}
+			})
+			t.Run("expiry", func(t *testing.T) {
+				t.Parallel()
+				j := newJourney(t, p)
+				// The customer starts paying, then leaves the acquirer's page open too long.
+				j.openAndChoose("open-for-expiry")
+				j.run(atAcquirer)
+				attemptPage := location(t, j.browser).String()
+				j.k.Clock.Advance(24 * time.Hour)
+				eventually(t, "the session expires", func() bool {
+					cs, err := j.k.SC.V1CheckoutSessions.Retrieve(ctx, j.cs.ID, nil)
+					return err == nil && cs.Status == stripe.CheckoutSessionStatusExpired
+				})
+				cs := j.session()
+				if cs.PaymentIntent.Status != stripe.PaymentIntentStatusCanceled || cs.URL != "" {
+					t.Fatalf("expired session: intent %s, url %q", cs.PaymentIntent.Status, cs.URL)
+				}
+				// The acquirer's page no longer takes the payment, and the
+				// session's page says it expired.
+				j.run(chromedp.Navigate(attemptPage), see("This payment page is no longer valid"))
+				j.run(chromedp.Navigate(j.cs.URL), see(j.expired), j.snap("expired"))
+				assertSessionEvents(t, j.k, j.cs, "checkout.session.expired")
+			})
+		})
+	}
+}
+
+// assertSessionEvents checks the session's events (of these types only).
+func assertSessionEvents(t *testing.T, k *kassa, cs *stripe.CheckoutSession, want ...string) {
+	t.Helper()
+	params := &stripe.EventListParams{Types: stripe.StringSlice([]string{
+		"checkout.session.completed", "checkout.session.expired",
+		"checkout.session.async_payment_succeeded", "checkout.session.async_payment_failed"})}
+	var got []string
+	for e, err := range k.SC.V1Events.List(ctx, params) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Data.Object["id"] == cs.ID {
+			got = append([]string{string(e.Type)}, got...)
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("session events %v, want %v", got, want)
+	}
 }
