@@ -287,17 +287,16 @@ func (l lang) Date(t time.Time) string { return t.UTC().Format(dateLayouts[l.Cod
 func (l lang) Number(n int64) string { return strconv.FormatInt(n, 10) }
 
 // choose picks the page's language: an explicit choice (the language
-// switcher's ?lang=), then the session's locale unless it is "auto", then
-// the browser's Accept-Language, then English.
+// switcher's ?lang=), then the session's locale if the page speaks it,
+// then the browser's Accept-Language, then English.
 func choose(explicit, locale, acceptLanguage string) lang {
 	if slices.Contains(Languages, explicit) {
 		return lang{Code: explicit, format: explicit}
 	}
-	if locale != "" && locale != "auto" {
-		if base := baseOf(locale); slices.Contains(Languages, base) {
-			return lang{Code: base, format: locale}
-		}
-		return lang{Code: "en", format: "en"} // a Stripe locale the page does not speak
+	// A Stripe locale the page does not speak (ja, nb, …) falls through to
+	// the browser's languages, which may include one it does.
+	if base := baseOf(locale); slices.Contains(Languages, base) {
+		return lang{Code: base, format: locale}
 	}
 	for _, tag := range preferred(acceptLanguage) {
 		if base := baseOf(tag); slices.Contains(Languages, base) {

@@ -238,16 +238,20 @@ func (g *Gateway) ExpireOverdueSessions(ctx context.Context) (int, error) {
 	}
 	expired := 0
 	for _, ref := range due {
+		due := false
 		err := g.Store.Write(ctx, func(tx store.Tx) error {
 			s, err := tx.CheckoutSession(ctx, ref.AccountID, ref.ID)
 			if err != nil || !s.Overdue(g.Clock.Now()) {
 				return err // completed or expired meanwhile
 			}
-			expired++
+			due = true
 			return g.expireSession(ctx, tx, s, nil)
 		})
 		if err != nil {
 			return expired, err
+		}
+		if due {
+			expired++
 		}
 	}
 	return expired, nil
