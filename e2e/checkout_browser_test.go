@@ -214,7 +214,7 @@ func newJourney(t *testing.T, p payer) *journey {
 		opts = append(opts, chromedp.Flag("accept-lang", p.accept))
 	}
 	j.browser = chrome(t, opts...)
-	run(t, j.browser, chromedp.EmulateViewport(900, 900))
+	run(t, j.browser, chromedp.EmulateViewport(800, 600))
 	return j
 }
 
