@@ -60,6 +60,8 @@ func TestCheckoutSessionRuleViolations(t *testing.T) {
 		{"bad email", ok + li("0", "eur", "100", "1") + "&customer_email=not-an-email", 400, "parameter_invalid", "customer_email"},
 		{"unknown locale", ok + li("0", "eur", "100", "1") + "&locale=xx", 400, "parameter_invalid", "locale"},
 		{"bad intent metadata", ok + li("0", "eur", "100", "1") + "&payment_intent_data[metadata][" + strings.Repeat("k", 41) + "]=v", 400, "parameter_invalid", "payment_intent_data[metadata][" + strings.Repeat("k", 41) + "]"},
+		{"intent metadata not an object", ok + li("0", "eur", "100", "1") + "&payment_intent_data[metadata]=x", 400, "parameter_invalid_object", "payment_intent_data[metadata]"},
+		{"product metadata not an object", ok + li("0", "eur", "100", "1") + "&line_items[0][price_data][product_data][metadata]=x", 400, "parameter_invalid_object", "line_items[0][price_data][product_data][metadata]"},
 		{"unknown parameter", ok + li("0", "eur", "100", "1") + "&shipping_options[0][shipping_rate]=shr_1", 400, "parameter_unknown", "shipping_options[0][shipping_rate]"},
 	}
 	for _, tc := range tests {

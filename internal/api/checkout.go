@@ -41,7 +41,7 @@ func (s *Server) createSession(w http.ResponseWriter, r *request) error {
 	if at, ok := d.int64("expires_at"); ok {
 		in.ExpiresAt = time.Unix(at, 0).UTC()
 	}
-	in.IntentMetadata, _, _ = d.p.StringMap("payment_intent_data", "metadata")
+	in.IntentMetadata = d.stringMap("payment_intent_data", "metadata")
 	in.IntentDescription, _ = d.str("payment_intent_data", "description")
 	expand := d.expansions(sessionExpansions...)
 	if d.err != nil {
@@ -108,7 +108,7 @@ func (d *decoder) productData(at []string) *checkout.ProductInput {
 	in := &checkout.ProductInput{}
 	in.Name, _ = d.str(path("name")...)
 	in.Description, _ = d.str(path("description")...)
-	in.Metadata, _, _ = d.p.StringMap(path("metadata")...)
+	in.Metadata = d.stringMap(path("metadata")...)
 	return in
 }
 

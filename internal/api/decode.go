@@ -97,6 +97,14 @@ func (d *decoder) currency(path ...string) *money.Currency {
 	return &c
 }
 
+// stringMap reads an object of strings below the top level (e.g.
+// payment_intent_data[metadata]); top-level metadata goes through metadata.
+func (d *decoder) stringMap(path ...string) map[string]string {
+	m, _, err := d.p.StringMap(path...)
+	d.keep(err)
+	return m
+}
+
 // optBool is a boolean parameter as a pointer: nil when absent.
 func (d *decoder) optBool(path ...string) *bool {
 	v, ok, err := d.p.Bool(path...)
