@@ -1,13 +1,16 @@
 package e2e
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stripe/stripe-go/v82"
+	"github.com/stripe/stripe-go/v82/webhook"
 )
 
 // pageKey is the hosted page's secret from a session's url.
@@ -285,5 +288,41 @@ func TestCheckoutSessionIdempotentCreate(t *testing.T) {
 	}
 	if n != 1 {
 		t.Fatalf("%d sessions after a retried create", n)
+	}
+}
+
+// TestCheckoutEventsReachWebhooks: a shop subscribed to
+// checkout.session.completed and .expired gets them, signed, verified by
+// stripe-go, with the session inside.
+func TestCheckoutEventsReachWebhooks(t *testing.T) {
+	k := start(t)
+	r := newReceiver(t)
+	we := k.createEndpoint(r.URL, "checkout.session.completed", "checkout.session.expired")
+	paid := checkoutSession(t, k, "https://shop.example", "eur", "", item("eur", "Apfel", 1250, 2))
+	payOnPage(t, k, paid, "sofort", "DE")
+	k.call("POST", "/v1/test_helpers/payment_intents/"+paid.PaymentIntent.ID+"/succeed", k.Keys.SecretKey, "")
+	abandoned := checkoutSession(t, k, "https://shop.example", "eur", "", item("eur", "Birne", 399, 1))
+	if _, err := k.SC.V1CheckoutSessions.Expire(ctx, abandoned.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "both session events are delivered", func() bool { return len(r.acknowledged()) == 2 })
+	got := map[string]string{}
+	for _, req := range r.received() {
+		e, err := webhook.ConstructEvent(req.Body, req.Signature, we.Secret)
+		if err != nil {
+			t.Fatalf("stripe-go rejects %s: %v", req.EventID, err)
+		}
+		var cs stripe.CheckoutSession
+		if err := json.Unmarshal(e.Data.Raw, &cs); err != nil {
+			t.Fatal(err)
+		}
+		got[string(e.Type)] = cs.ID + " " + string(cs.Status) + " " + string(cs.PaymentStatus)
+	}
+	want := map[string]string{
+		"checkout.session.completed": paid.ID + " complete paid",
+		"checkout.session.expired":   abandoned.ID + " expired unpaid",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("delivered %v, want %v", got, want)
 	}
 }

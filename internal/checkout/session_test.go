@@ -199,3 +199,12 @@ func TestSuccessRedirectFillsPlaceholder(t *testing.T) {
 		t.Fatal(got)
 	}
 }
+
+// TestEventTypesAreListed: webhook endpoints subscribe from payments.EventTypes.
+func TestEventTypesAreListed(t *testing.T) {
+	for _, typ := range []string{EventCompleted, EventExpired, EventAsyncPaymentSucceed, EventAsyncPaymentFailed} {
+		if !payments.KnownEventType(typ) {
+			t.Errorf("%s is not in payments.EventTypes", typ)
+		}
+	}
+}

@@ -165,3 +165,12 @@ func TestExpiryCancelsTheIntentInTheSameTransaction(t *testing.T) {
 		t.Fatalf("a second round: %d %v", n, err)
 	}
 }
+
+// TestCatalogueEventTypesAreListed: webhook endpoints subscribe from payments.EventTypes.
+func TestCatalogueEventTypesAreListed(t *testing.T) {
+	for _, typ := range []string{gateway.EventProductCreated, gateway.EventProductUpdated, gateway.EventPriceCreated, gateway.EventPriceUpdated} {
+		if !payments.KnownEventType(typ) {
+			t.Errorf("%s is not in payments.EventTypes", typ)
+		}
+	}
+}

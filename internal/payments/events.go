@@ -40,6 +40,16 @@ var EventTypes = []string{
 	EventIntentRequiresAction,
 	EventIntentSucceeded,
 	EventPaymentMethodCreated,
+	// Checkout Sessions and the catalogue: their packages (checkout,
+	// gateway) define the constants; their tests check they are listed here.
+	"checkout.session.async_payment_failed",
+	"checkout.session.async_payment_succeeded",
+	"checkout.session.completed",
+	"checkout.session.expired",
+	"price.created",
+	"price.updated",
+	"product.created",
+	"product.updated",
 }
 
 // KnownEventType reports whether t is in EventTypes.
