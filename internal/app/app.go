@@ -34,7 +34,8 @@ import (
 type Config struct {
 	// DB is a SQLite file path (a PostgreSQL URL arrives with the PostgreSQL store).
 	DB string
-	// PublicURL is the base of the links Kassa hands out (sandbox pages).
+	// PublicURL is the base of the links Kassa hands out (sandbox pages,
+	// hosted checkout).
 	PublicURL string
 	Logger    *slog.Logger
 	Clock     clock.Clock

@@ -78,7 +78,7 @@ func (p *Pages) pay(w http.ResponseWriter, r *http.Request) {
 		p.notFound(w, r, explicit)
 		return
 	}
-	redirect, _, err := p.Gateway.PayCheckout(r.Context(), id, key, in)
+	redirect, err := p.Gateway.PayCheckout(r.Context(), id, key, in)
 	var perr *payments.Error
 	switch {
 	case err == nil:

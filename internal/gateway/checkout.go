@@ -342,10 +342,10 @@ const reasonOtherMethod = "The customer started another payment attempt on the C
 // PayCheckout starts (or resumes) the customer's payment: it confirms the
 // session's intent with a new payment method and returns the acquirer's
 // redirect. Choosing the same method and country again while an attempt is
-// pending resumes that attempt; choosing differently ends it first. An
-// expired session is reported with the view and checkout's unexpected-state
-// error.
-func (g *Gateway) PayCheckout(ctx context.Context, id, key string, in CheckoutPayment) (redirect string, view CheckoutView, err error) {
+// pending resumes that attempt; choosing differently ends it first. A
+// session past its expires_at is expired (committed) and reported with
+// checkout's unexpected-state error, as one no longer open is.
+func (g *Gateway) PayCheckout(ctx context.Context, id, key string, in CheckoutPayment) (redirect string, err error) {
 	expired := false
 	err = g.Store.Write(ctx, func(tx store.Tx) error {
 		s, err := pageSession(ctx, tx, id, key)
@@ -355,11 +355,7 @@ func (g *Gateway) PayCheckout(ctx context.Context, id, key string, in CheckoutPa
 		now := g.Clock.Now()
 		if s.Overdue(now) {
 			expired = true
-			if err := g.expireSession(ctx, tx, s, nil); err != nil {
-				return err
-			}
-			view, err = g.checkoutView(ctx, tx, s)
-			return err
+			return g.expireSession(ctx, tx, s, nil)
 		}
 		if _, err := checkout.Pay(s, in.Method, in.Country); err != nil {
 			return err
@@ -399,7 +395,7 @@ func (g *Gateway) PayCheckout(ctx context.Context, id, key string, in CheckoutPa
 	if err == nil && expired {
 		err = &payments.Error{Code: checkout.CodeUnexpectedState, Message: "This Checkout Session has expired."}
 	}
-	return redirect, view, err
+	return redirect, err
 }
 
 // resumeOrEnd handles a pending attempt when the customer pays again: the

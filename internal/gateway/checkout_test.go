@@ -109,7 +109,7 @@ func TestSessionCompletesInTheIntentsTransaction(t *testing.T) {
 	ctx := context.Background()
 	gw, fs, _, caller, s := setup(t)
 	var err error
-	if _, _, err := gw.PayCheckout(ctx, s.ID, s.PageKey, gateway.CheckoutPayment{Method: methods.Vipps}); err != nil {
+	if _, err := gw.PayCheckout(ctx, s.ID, s.PageKey, gateway.CheckoutPayment{Method: methods.Vipps}); err != nil {
 		t.Fatal(err)
 	}
 	_, _, eventsBefore := state(t, fs.Store, s)
