@@ -51,10 +51,63 @@ type CreateSessionInput struct {
 // Inline prices and products are created with it, inactive, as at Stripe.
 func (g *Gateway) CreateCheckoutSession(ctx context.Context, tx store.Tx, c *Caller, in CreateSessionInput) (*checkout.Session, error) {
 	now := g.Clock.Now()
-	var products []*checkout.Product
-	var prices []*checkout.Price
-	in.Items = make([]checkout.ItemInput, len(in.LineItems))
-	for i, li := range in.LineItems {
+	resolved, err := g.resolveItems(ctx, tx, c, in.LineItems, now)
+	if err != nil {
+		return nil, err
+	}
+	in.Items = resolved.items
+	s, err := checkout.NewSession(ids.New(ids.Session), c.AccountID, ids.Random(32), in.SessionInput, now)
+	if err != nil {
+		return nil, err
+	}
+	s.URL = g.sessionURL(CheckoutPagePath, s)
+	piID := ids.New(ids.PaymentIntent)
+	pi, events, err := payments.NewIntent(piID, c.AccountID, piID+"_secret_"+ids.Random(24), payments.IntentInput{
+		Amount: s.AmountTotal, Currency: s.Currency, PaymentMethodTypes: s.PaymentMethodTypes,
+		Metadata: in.IntentMetadata, Description: in.IntentDescription,
+	}, now)
+	if err != nil {
+		return nil, underIntentData(err)
+	}
+	pi.CheckoutSessionID, s.PaymentIntentID = s.ID, pi.ID
+	if err := resolved.save(ctx, tx); err != nil {
+		return nil, err
+	}
+	if err := tx.InsertIntent(ctx, pi); err != nil {
+		return nil, err
+	}
+	if err := tx.InsertCheckoutSession(ctx, s); err != nil {
+		return nil, err
+	}
+	return s, g.record(ctx, tx, c.AccountID, c, events)
+}
+
+// resolvedItems are a request's line items with the inline products and
+// prices to save once the session is valid.
+type resolvedItems struct {
+	items    []checkout.ItemInput
+	products []*checkout.Product
+	prices   []*checkout.Price
+}
+
+func (r *resolvedItems) save(ctx context.Context, tx store.Tx) error {
+	for _, p := range r.products {
+		if err := tx.InsertProduct(ctx, p); err != nil {
+			return err
+		}
+	}
+	for _, p := range r.prices {
+		if err := tx.InsertPrice(ctx, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// resolveItems loads each line item's price, or builds it from price_data.
+func (g *Gateway) resolveItems(ctx context.Context, tx store.Tx, c *Caller, lineItems []SessionItem, now time.Time) (*resolvedItems, error) {
+	out := &resolvedItems{items: make([]checkout.ItemInput, len(lineItems))}
+	for i, li := range lineItems {
 		item := checkout.ItemInput{ID: ids.New(ids.LineItem), Quantity: li.Quantity, Param: fmt.Sprintf("line_items[%d]", i)}
 		switch {
 		case li.Price != "" && li.PriceData != nil:
@@ -78,51 +131,21 @@ func (g *Gateway) CreateCheckoutSession(ctx context.Context, tx store.Tx, c *Cal
 				return nil, err
 			}
 			if created {
-				products = append(products, prod)
+				out.products = append(out.products, prod)
 			}
 			p, err := checkout.NewPrice(ids.New(ids.Price), prod, li.PriceData.PriceInput, prefix, true, now)
 			if err != nil {
 				return nil, err
 			}
 			item.Product, item.Price = prod, p
-			prices = append(prices, p)
+			out.prices = append(out.prices, p)
 		default:
 			return nil, &payments.Error{Code: payments.CodeParameterMissing, Param: item.Param + "[price]",
 				Message: "Each line item needs a price or price_data."}
 		}
-		in.Items[i] = item
+		out.items[i] = item
 	}
-	s, err := checkout.NewSession(ids.New(ids.Session), c.AccountID, ids.Random(32), in.SessionInput, now)
-	if err != nil {
-		return nil, err
-	}
-	s.URL = g.sessionURL(CheckoutPagePath, s)
-	piID := ids.New(ids.PaymentIntent)
-	pi, events, err := payments.NewIntent(piID, c.AccountID, piID+"_secret_"+ids.Random(24), payments.IntentInput{
-		Amount: s.AmountTotal, Currency: s.Currency, PaymentMethodTypes: s.PaymentMethodTypes,
-		Metadata: in.IntentMetadata, Description: in.IntentDescription,
-	}, now)
-	if err != nil {
-		return nil, underIntentData(err)
-	}
-	pi.CheckoutSessionID, s.PaymentIntentID = s.ID, pi.ID
-	for _, p := range products {
-		if err := tx.InsertProduct(ctx, p); err != nil {
-			return nil, err
-		}
-	}
-	for _, p := range prices {
-		if err := tx.InsertPrice(ctx, p); err != nil {
-			return nil, err
-		}
-	}
-	if err := tx.InsertIntent(ctx, pi); err != nil {
-		return nil, err
-	}
-	if err := tx.InsertCheckoutSession(ctx, s); err != nil {
-		return nil, err
-	}
-	return s, g.record(ctx, tx, c.AccountID, c, events)
+	return out, nil
 }
 
 // inlineProduct finds price_data's product, or builds (unsaved, inactive)
