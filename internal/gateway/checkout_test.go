@@ -174,3 +174,45 @@ func TestCatalogueEventTypesAreListed(t *testing.T) {
 		}
 	}
 }
+
+// TestPaymentAndExpiryRace: the customer's approval and the merchant's
+// expire arrive together; exactly one of them happens, whole.
+func TestPaymentAndExpiryRace(t *testing.T) {
+	ctx := context.Background()
+	for range 20 {
+		gw, fs, _, caller, s := setup(t)
+		if _, err := gw.PayCheckout(ctx, s.ID, s.PageKey, gateway.CheckoutPayment{Method: methods.Vipps}); err != nil {
+			t.Fatal(err)
+		}
+		pi, _, _ := state(t, fs.Store, s)
+		attempt := pi.Pending.Attempt
+		errs := make(chan error, 2)
+		go func() {
+			_, err := gw.FinishAttempt(ctx, attempt, gateway.OutcomeAuthorize, "")
+			errs <- err
+		}()
+		go func() {
+			errs <- fs.Write(ctx, func(tx store.Tx) error {
+				_, err := gw.ExpireCheckoutSession(ctx, tx, caller, s.ID)
+				return err
+			})
+		}()
+		failed := 0
+		for range 2 {
+			var perr *payments.Error
+			switch err := <-errs; {
+			case err == nil:
+			case errors.As(err, &perr) && (perr.Code == checkout.CodeUnexpectedState || perr.Code == payments.CodeStaleAttempt):
+				failed++
+			default:
+				t.Fatal(err)
+			}
+		}
+		pi, cs, _ := state(t, fs.Store, s)
+		paid := pi.Status == payments.Succeeded && cs.State == checkout.StatePaid
+		expired := pi.Status == payments.Canceled && cs.State == checkout.StateExpired
+		if failed != 1 || paid == expired {
+			t.Fatalf("%d refused; intent %s, session %s", failed, pi.Status, cs.State)
+		}
+	}
+}
