@@ -42,6 +42,7 @@ func TestRuleViolations(t *testing.T) {
 		{"relative return_url", "amount=2000&currency=eur&confirm=true&payment_method_data[type]=sofort&return_url=/r" + de, 400, "url_invalid", "return_url"},
 		{"unknown parameter", "amount=2000&currency=eur&customer=cus_1", 400, "parameter_unknown", "customer"},
 		{"unknown nested parameter", "amount=2000&currency=eur" + sofort + de + "&payment_method_data[billing_details][shoe_size]=44", 400, "parameter_unknown", "payment_method_data[billing_details][shoe_size]"},
+		{"payment method metadata not an object", "amount=2000&currency=eur" + sofort + de + "&payment_method_data[metadata]=x", 400, "parameter_invalid_object", "payment_method_data[metadata]"},
 		{"malformed brackets", "amount=2000&currency=eur&metadata[a=1", 400, "", "metadata[a"},
 		{"manual capture sofort", "amount=2000&currency=eur&capture_method=manual" + sofort + de, 400, "parameter_invalid", "capture_method"},
 		{"bad capture method", "amount=2000&currency=eur&capture_method=later", 400, "parameter_invalid", "capture_method"},

@@ -172,7 +172,9 @@ func (d *decoder) paymentMethodData(prefix string) *gateway.PaymentMethodInput {
 	}
 	in := &gateway.PaymentMethodInput{Type: methods.Type(typ), ParamPrefix: prefix, BillingDetails: d.billing(at("billing_details")...)}
 	if prefix != "" {
-		in.Metadata, _, _ = d.p.StringMap(at("metadata")...)
+		var err error
+		in.Metadata, _, err = d.p.StringMap(at("metadata")...)
+		d.keep(err)
 	} else {
 		in.Metadata, _ = d.metadata()
 	}

@@ -192,16 +192,20 @@ func (g *Gateway) ExpireOverdue(ctx context.Context) (int, error) {
 	}
 	expired := 0
 	for _, ref := range due {
+		did := false
 		err := g.Store.Write(ctx, func(tx store.Tx) error {
 			pi, err := tx.Intent(ctx, ref.AccountID, ref.ID)
 			if err != nil || !payments.Overdue(pi, g.Clock.Now()) {
 				return err // finished or moved on meanwhile
 			}
-			expired++
+			did = true
 			return g.finishAttempt(ctx, tx, pi, pi.Pending.Attempt, OutcomeExpire, "", nil)
 		})
 		if err != nil {
 			return expired, err
+		}
+		if did {
+			expired++ // counted once committed
 		}
 	}
 	return expired, nil

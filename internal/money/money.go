@@ -39,17 +39,19 @@ func (c Currency) Exponent() int {
 func Format(minor int64, c Currency) string {
 	exp := c.Exponent()
 	sign := ""
+	// uint64 holds the magnitude of every int64, the most negative included.
+	magnitude := uint64(minor)
 	if minor < 0 {
-		sign, minor = "-", -minor
+		sign, magnitude = "-", uint64(-(minor+1))+1
 	}
 	if exp == 0 {
-		return fmt.Sprintf("%s%d", sign, minor)
+		return fmt.Sprintf("%s%d", sign, magnitude)
 	}
-	scale := int64(1)
+	scale := uint64(1)
 	for range exp {
 		scale *= 10
 	}
-	return fmt.Sprintf("%s%d.%0*d", sign, minor/scale, exp, minor%scale)
+	return fmt.Sprintf("%s%d.%0*d", sign, magnitude/scale, exp, magnitude%scale)
 }
 
 // Display renders an amount for people, e.g. "20.00 EUR".

@@ -36,6 +36,8 @@ func TestFormat(t *testing.T) {
 		{1000000, "idr", "10000.00"},
 		{500, "jpy", "500"},
 		{1234, "bhd", "1.234"},
+		{-9223372036854775808, "eur", "-92233720368547758.08"},
+		{9223372036854775807, "jpy", "9223372036854775807"},
 	}
 	for _, tt := range tests {
 		if got := Format(tt.minor, tt.cur); got != tt.want {

@@ -12,7 +12,6 @@ const (
 	EventChargeSucceeded         = "charge.succeeded"
 	EventChargeFailed            = "charge.failed"
 	EventChargeCaptured          = "charge.captured"
-	EventPaymentMethodCreated    = "payment_method.created"
 )
 
 // Event is a fact a change emits, with a snapshot of the object it concerns
@@ -39,7 +38,6 @@ var EventTypes = []string{
 	EventIntentProcessing,
 	EventIntentRequiresAction,
 	EventIntentSucceeded,
-	EventPaymentMethodCreated,
 	// Checkout Sessions and the catalogue: their packages (checkout,
 	// gateway) define the constants; their tests check they are listed here.
 	"checkout.session.async_payment_failed",
