@@ -1,0 +1,90 @@
+// Package testdb gives tests a fresh, empty database of the kind the
+// switch KASSA_TEST_DB picks: a SQLite file by default, or with
+// KASSA_TEST_DB=postgres a new PostgreSQL database (kassa_test_<random>)
+// on KASSA_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/test),
+// dropped when the test ends. Only tests import it.
+package testdb
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// DefaultPostgresURL is where tests find PostgreSQL unless KASSA_TEST_PG_URL says otherwise.
+const DefaultPostgresURL = "postgres://postgres@127.0.0.1:5432/test"
+
+// Postgres says whether KASSA_TEST_DB selects PostgreSQL.
+func Postgres() bool {
+	switch v := os.Getenv("KASSA_TEST_DB"); v {
+	case "", "sqlite":
+		return false
+	case "postgres":
+		return true
+	default:
+		panic(fmt.Sprintf("KASSA_TEST_DB=%q: want sqlite or postgres", v))
+	}
+}
+
+// DSN returns a fresh database for t, as Kassa's KASSA_DB setting: a
+// SQLite file path, or a PostgreSQL URL when KASSA_TEST_DB=postgres.
+func DSN(t testing.TB) string {
+	t.Helper()
+	if Postgres() {
+		return PostgresURL(t)
+	}
+	return filepath.Join(t.TempDir(), "kassa.db")
+}
+
+// PostgresURL creates an empty PostgreSQL database for t and returns its
+// URL; the database is dropped (even with open connections) when t ends.
+func PostgresURL(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv("KASSA_TEST_PG_URL")
+	if base == "" {
+		base = DefaultPostgresURL
+	}
+	name := "kassa_test_" + random()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := admin(ctx, base, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("creating a test database on %s (is PostgreSQL running? .ci/run starts it): %v", base, err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := admin(ctx, base, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			t.Errorf("dropping test database %s: %v", name, err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+func admin(ctx context.Context, url, statement string) error {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, statement)
+	return err
+}
+
+func random() string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
