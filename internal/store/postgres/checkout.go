@@ -15,29 +15,17 @@ import (
 
 // Products, prices and Checkout Sessions.
 
-// Product and Price take a share lock in a write transaction: many
-// sessions may be created from one price at once, while an update of it
-// waits for them (two concurrent updates of one price deadlock, and one is
-// answered 429 lock_timeout, which clients retry).
+// Product and Price lock the row in a write transaction, as every row
+// that may be updated: sessions created from one price take turns on it.
+// (A share lock would let them run side by side, but two updates of one
+// price would then deadlock on upgrading their locks, again and again
+// under retries.)
 func (r *reader) Product(ctx context.Context, accountID, id string) (*checkout.Product, error) {
-	return shared[checkout.Product](ctx, r, "products", accountID, id)
+	return document[checkout.Product](ctx, r, "products", accountID, id, true)
 }
 
 func (r *reader) Price(ctx context.Context, accountID, id string) (*checkout.Price, error) {
-	return shared[checkout.Price](ctx, r, "prices", accountID, id)
-}
-
-// shared reads a document, share-locked in a write transaction.
-func shared[T any](ctx context.Context, r *reader, table, accountID, id string) (*T, error) {
-	query := `SELECT data FROM ` + table + ` WHERE account_id = $1 AND id = $2`
-	if r.lock {
-		query += " FOR SHARE"
-	}
-	var data []byte
-	if err := r.q.QueryRow(ctx, query, accountID, id).Scan(&data); err != nil {
-		return nil, notFound(err)
-	}
-	return store.Decode[T](data)
+	return document[checkout.Price](ctx, r, "prices", accountID, id, true)
 }
 
 func (r *reader) ListProducts(ctx context.Context, accountID string, q store.ListQuery) ([]*checkout.Product, bool, error) {

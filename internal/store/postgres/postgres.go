@@ -4,11 +4,10 @@
 // What it relies on from PostgreSQL: write transactions run at READ
 // COMMITTED, and every read in a write transaction of a row that may be
 // updated locks it (SELECT … FOR UPDATE: intents, charges, Checkout
-// Sessions, idempotency keys, a webhook endpoint loaded to be changed), so
-// each load-check-save is atomic across processes; a locked row read again
-// after the wait is its newest committed version. Products and prices are
-// share-locked (FOR SHARE), so many sessions can be created from one price
-// at once. Rows that are never updated (accounts, API keys, payment methods,
+// Sessions, products, prices, idempotency keys, a webhook endpoint loaded
+// to be changed), so each load-check-save is atomic across processes; a
+// locked row read again after the wait is its newest committed version.
+// Rows that are never updated (accounts, API keys, payment methods,
 // events) are read without locks, and so are the endpoints an event fans
 // out to. Idempotency keys rely on the primary key and
 // INSERT … ON CONFLICT. Webhook senders lock the endpoints they claim

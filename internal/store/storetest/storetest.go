@@ -24,24 +24,30 @@ var t0 = time.Date(2026, 11, 26, 12, 0, 0, 123456789, time.UTC)
 // Run runs the whole suite against open.
 func Run(t *testing.T, open Open) {
 	tests := map[string]func(*testing.T, store.Store){
-		"AccountsAndKeys":           testAccountsAndKeys,
-		"IntentRoundTrip":           testIntentRoundTrip,
-		"ObjectsAreScopedToAccount": testObjectsAreScopedToAccount,
-		"AttemptsAndDeadlines":      testAttemptsAndDeadlines,
-		"ListPagination":            testListPagination,
-		"ChargesFilterAndEvents":    testChargesFilterAndEvents,
-		"IdempotencyKeys":           testIdempotencyKeys,
-		"FailedWriteChangesNothing": testFailedWriteChangesNothing,
-		"WritesAreSerialized":       testWritesAreSerialized,
-		"WebhookEndpoints":          testWebhookEndpoints,
-		"DeliveriesAndPending":      testDeliveriesAndPending,
-		"ClaimsAreFair":             testClaimsAreFair,
-		"LeasesAndOutcomes":         testLeasesAndOutcomes,
-		"ClaimsAreExclusive":        testClaimsAreExclusive,
-		"ProductsAndPrices":         testProductsAndPrices,
-		"PriceLookupKeysAreUnique":  testPriceLookupKeysAreUnique,
-		"CheckoutSessions":          testCheckoutSessions,
-		"SessionDeadlines":          testSessionDeadlines,
+		"AccountsAndKeys":                 testAccountsAndKeys,
+		"IntentRoundTrip":                 testIntentRoundTrip,
+		"ObjectsAreScopedToAccount":       testObjectsAreScopedToAccount,
+		"AttemptsAndDeadlines":            testAttemptsAndDeadlines,
+		"ListPagination":                  testListPagination,
+		"ChargesFilterAndEvents":          testChargesFilterAndEvents,
+		"IdempotencyKeys":                 testIdempotencyKeys,
+		"FailedWriteChangesNothing":       testFailedWriteChangesNothing,
+		"WritesAreSerialized":             testWritesAreSerialized,
+		"WebhookEndpoints":                testWebhookEndpoints,
+		"DeliveriesAndPending":            testDeliveriesAndPending,
+		"ClaimsAreFair":                   testClaimsAreFair,
+		"LeasesAndOutcomes":               testLeasesAndOutcomes,
+		"ClaimsAreExclusive":              testClaimsAreExclusive,
+		"ProductsAndPrices":               testProductsAndPrices,
+		"PriceLookupKeysAreUnique":        testPriceLookupKeysAreUnique,
+		"CheckoutSessions":                testCheckoutSessions,
+		"SessionDeadlines":                testSessionDeadlines,
+		"ConcurrentClaimsOfOneKey":        testConcurrentClaimsOfOneKey,
+		"ConcurrentTakeoversOfStaleClaim": testConcurrentTakeoversOfStaleClaim,
+		"GuardedTransitionHappensOnce":    testGuardedTransitionHappensOnce,
+		"FirstAccountCreatedOnce":         testFirstAccountCreatedOnce,
+		"ClaimSharesHoldUnderConcurrency": testClaimSharesHoldUnderConcurrency,
+		"ConcurrentPriceUpdatesLoseNone":  testConcurrentPriceUpdatesLoseNone,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -109,6 +115,8 @@ func testIntentRoundTrip(t *testing.T, s store.Store) {
 	write(t, s, func(tx store.Tx) error { return tx.InsertIntent(ctx, pi) })
 	pi.Status = payments.RequiresAction
 	pi.Pending = &payments.Pending{Attempt: "att_1", Method: methods.Sofort, RedirectURL: "http://x/att_1", ReturnURL: "https://r"}
+	// Documents keep every string exactly, a NUL and markup included.
+	pi.Metadata["note"] = "nul\x00 ünïcode ✓ <b>&amp;</b> \"quoted\""
 	write(t, s, func(tx store.Tx) error { return tx.UpdateIntent(ctx, pi) })
 	read(t, s, func(r store.Reader) error {
 		got, err := r.Intent(ctx, "acct_1", "pi_1")
