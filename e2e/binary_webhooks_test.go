@@ -1,12 +1,13 @@
 package e2e
 
 import (
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stripe/stripe-go/v82"
+
+	"kassa/internal/store/testdb"
 )
 
 // TestBinaryCrashLosesNoWebhook kills Kassa with SIGKILL in the middle of a
@@ -14,7 +15,7 @@ import (
 // same database, and checks that the receiver gets every event that was
 // committed: deliveries may repeat, never vanish.
 func TestBinaryCrashLosesNoWebhook(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "kassa.db")
+	db := testdb.DSN(t)
 	r := newReceiver(t)
 	// A short timeout makes a dead process's leases run out sooner (timeout + 5s).
 	flags := []string{"--webhook-timeout", "2s"}

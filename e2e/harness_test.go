@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +22,9 @@ import (
 	"kassa/internal/clock"
 	"kassa/internal/delivery"
 	"kassa/internal/gateway"
+	"kassa/internal/secrets"
+	"kassa/internal/store/stores"
+	"kassa/internal/store/testdb"
 )
 
 // kassa is a Kassa started for one test.
@@ -38,7 +40,8 @@ type kassa struct {
 var t0 = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 
 // start runs Kassa in-process on a random port with a manual clock, a fresh
-// SQLite file and one account.
+// database (a SQLite file, or with KASSA_TEST_DB=postgres a new PostgreSQL
+// database) and one account.
 func start(t testing.TB) *kassa {
 	t.Helper()
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
@@ -47,14 +50,20 @@ func start(t testing.TB) *kassa {
 	}
 	k := &kassa{t: t, URL: "http://" + listener.Addr().String(), Clock: clock.NewManual(t0)}
 	ctx, cancel := context.WithCancel(context.Background())
-	k.App, err = app.New(ctx, app.Config{
-		DB:            filepath.Join(t.TempDir(), "kassa.db"),
+	cfg := app.Config{
+		DB:            testdb.DSN(t),
 		PublicURL:     k.URL,
 		Clock:         k.Clock,
 		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
 		TimerInterval: 5 * time.Millisecond,
 		Webhooks:      delivery.Config{PollInterval: 5 * time.Millisecond, Timeout: 5 * time.Second},
-	})
+	}
+	if stores.IsPostgres(cfg.DB) {
+		if cfg.SecretsKey, err = secrets.ParseKey(testSecretsKey); err != nil {
+			t.Fatal(err)
+		}
+	}
+	k.App, err = app.New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

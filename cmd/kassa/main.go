@@ -19,12 +19,14 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
 	"kassa/internal/app"
 	"kassa/internal/delivery"
 	"kassa/internal/secrets"
+	"kassa/internal/store/stores"
 )
 
 func main() {
@@ -35,16 +37,20 @@ func main() {
 }
 
 const usage = `Usage:
-  kassa serve [--addr ADDR] [--db PATH] [--public-url URL] [--secrets-key-file PATH]
-              [--webhook-timeout DURATION] [--webhook-forbid-private]
-  kassa account create --name NAME [--json] [--db PATH] [--secrets-key-file PATH]
-  kassa migrate [--db PATH] [--secrets-key-file PATH]
+  kassa serve [--addr ADDR] [--db PATH|URL] [--public-url URL] [--secrets-key-file PATH]
+              [--webhook-timeout DURATION] [--webhook-forbid-private] [pool flags]
+  kassa account create --name NAME [--json] [--db PATH|URL] [--secrets-key-file PATH]
+  kassa migrate [--db PATH|URL] [--secrets-key-file PATH]
   kassa bench --key SECRET_KEY [--url URL] [--rate N] [--duration D] [--mix OP=W,...] [--out FILE]
 
 Settings also come from the environment: KASSA_ADDR (default 127.0.0.1:8080),
-KASSA_DB (default kassa.db), KASSA_PUBLIC_URL (default http://ADDR),
-KASSA_SECRETS_KEY (64 hex characters) or KASSA_SECRETS_KEY_FILE (default
-DB.key), KASSA_WEBHOOK_TIMEOUT (default 10s), KASSA_WEBHOOK_FORBID_PRIVATE.`
+KASSA_DB (a SQLite file, default kassa.db, or postgres://user:password@host:5432/db),
+KASSA_PUBLIC_URL (default http://ADDR), KASSA_SECRETS_KEY (64 hex characters) or
+KASSA_SECRETS_KEY_FILE (default DB.key; with a database URL one of them is required),
+KASSA_WEBHOOK_TIMEOUT (default 10s), KASSA_WEBHOOK_FORBID_PRIVATE. With PostgreSQL
+(pool flags): KASSA_DB_MAX_CONNS (10), KASSA_DB_LOCK_TIMEOUT (5s),
+KASSA_DB_STATEMENT_TIMEOUT (30s), or --db-max-conns, --db-lock-timeout,
+--db-statement-timeout.`
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -76,8 +82,36 @@ func env(name, fallback string) string {
 	return fallback
 }
 
-func dbFlag(fs *flag.FlagSet) *string {
-	return fs.String("db", env("KASSA_DB", "kassa.db"), "SQLite database file (KASSA_DB)")
+// dbFlags declares the database settings and returns them once parsed.
+func dbFlags(fs *flag.FlagSet) func() (string, stores.Options, error) {
+	db := fs.String("db", env("KASSA_DB", "kassa.db"), "SQLite database file or postgres:// URL (KASSA_DB)")
+	maxConns := fs.String("db-max-conns", os.Getenv("KASSA_DB_MAX_CONNS"), "PostgreSQL: connections per instance (KASSA_DB_MAX_CONNS; default 10)")
+	lockTimeout := fs.String("db-lock-timeout", os.Getenv("KASSA_DB_LOCK_TIMEOUT"), "PostgreSQL: longest wait for a row lock or a connection before answering 429 (KASSA_DB_LOCK_TIMEOUT; default 5s)")
+	statementTimeout := fs.String("db-statement-timeout", os.Getenv("KASSA_DB_STATEMENT_TIMEOUT"), "PostgreSQL: longest any statement may run (KASSA_DB_STATEMENT_TIMEOUT; default 30s)")
+	return func() (string, stores.Options, error) {
+		var opts stores.Options
+		if *maxConns != "" {
+			n, err := strconv.ParseInt(*maxConns, 10, 32)
+			if err != nil || n < 1 {
+				return "", opts, fmt.Errorf("--db-max-conns (KASSA_DB_MAX_CONNS) %q: want a positive number", *maxConns)
+			}
+			opts.MaxConns = int32(n)
+		}
+		for _, d := range []struct {
+			name, value string
+			into        *time.Duration
+		}{{"--db-lock-timeout (KASSA_DB_LOCK_TIMEOUT)", *lockTimeout, &opts.LockTimeout}, {"--db-statement-timeout (KASSA_DB_STATEMENT_TIMEOUT)", *statementTimeout, &opts.StatementTimeout}} {
+			if d.value == "" {
+				continue
+			}
+			v, err := time.ParseDuration(d.value)
+			if err != nil || v < time.Millisecond {
+				return "", opts, fmt.Errorf("%s %q: want a duration such as 5s", d.name, d.value)
+			}
+			*d.into = v
+		}
+		return *db, opts, nil
+	}
 }
 
 func keyFileFlag(fs *flag.FlagSet) *string {
@@ -101,8 +135,8 @@ func envSecretsKey() ([]byte, error) {
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	addr := fs.String("addr", env("KASSA_ADDR", "127.0.0.1:8080"), "listen address (KASSA_ADDR)")
-	db := dbFlag(fs)
-	publicURL := fs.String("public-url", os.Getenv("KASSA_PUBLIC_URL"), "base URL customers reach Kassa at (KASSA_PUBLIC_URL)")
+	dbSettings := dbFlags(fs)
+	publicURL := fs.String("public-url", os.Getenv("KASSA_PUBLIC_URL"), "base URL customers reach Kassa at; behind a load balancer, the balancer's (KASSA_PUBLIC_URL)")
 	keyFile := keyFileFlag(fs)
 	timeout := fs.Duration("webhook-timeout", 10*time.Second, "how long a webhook endpoint may take to answer (KASSA_WEBHOOK_TIMEOUT)")
 	forbidPrivate := fs.Bool("webhook-forbid-private", os.Getenv("KASSA_WEBHOOK_FORBID_PRIVATE") == "true",
@@ -115,6 +149,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		*timeout = d
 	}
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	db, dbOptions, err := dbSettings()
+	if err != nil {
 		return err
 	}
 	secretsKey, err := envSecretsKey()
@@ -132,7 +170,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		*publicURL = "http://" + listener.Addr().String()
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	a, err := app.New(ctx, app.Config{DB: *db, PublicURL: *publicURL, Logger: logger,
+	a, err := app.New(ctx, app.Config{DB: db, DBOptions: dbOptions, PublicURL: *publicURL, Logger: logger,
 		SecretsKey: secretsKey, SecretsKeyFile: *keyFile,
 		Webhooks: delivery.Config{Timeout: *timeout, ForbidPrivateAddresses: *forbidPrivate}})
 	if err != nil {
@@ -148,10 +186,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "Created sandbox account %s. Its keys are shown only now:\n  secret key:      %s\n  publishable key: %s\n",
 			keys.ID, keys.SecretKey, keys.PublishableKey)
 	} else {
-		fmt.Fprintln(stdout, "Using the existing accounts in", *db, "(keys were printed when each was created; `kassa account create --name NAME` makes another).")
+		fmt.Fprintln(stdout, "Using the existing accounts in", stores.Redact(db), "(keys were printed when each was created; `kassa account create --name NAME` makes another).")
 	}
-	fmt.Fprintf(stdout, "Kassa listening on %s (database %s, sandbox mode)\n", *publicURL, *db)
+	fmt.Fprintf(stdout, "Kassa listening on %s (database %s, sandbox mode)\n", *publicURL, stores.Redact(db))
 
+	// The deferred Close stops the background loops and waits for them
+	// before it closes the store, after the server has finished its requests.
 	a.RunBackground(ctx)
 	srv := &http.Server{Handler: a.Handler, ReadHeaderTimeout: 10 * time.Second}
 	errs := make(chan error, 1)
@@ -161,7 +201,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	case <-ctx.Done():
 	}
-	// Finish in-flight requests before closing the store.
+	// Stop accepting, finish in-flight requests, then close the store.
+	logger.Info("shutting down: finishing requests in flight")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdownCtx)
@@ -171,7 +212,7 @@ func createAccount(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("account create", flag.ContinueOnError)
 	name := fs.String("name", "", "the merchant's name (required)")
 	asJSON := fs.Bool("json", false, "print the account as JSON")
-	db := dbFlag(fs)
+	dbSettings := dbFlags(fs)
 	keyFile := keyFileFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -179,7 +220,11 @@ func createAccount(ctx context.Context, args []string, stdout io.Writer) error {
 	if *name == "" {
 		return errors.New("account create: --name is required")
 	}
-	a, err := quietApp(ctx, *db, *keyFile)
+	db, dbOptions, err := dbSettings()
+	if err != nil {
+		return err
+	}
+	a, err := quietApp(ctx, db, dbOptions, *keyFile)
 	if err != nil {
 		return err
 	}
@@ -199,25 +244,30 @@ func createAccount(ctx context.Context, args []string, stdout io.Writer) error {
 
 func migrate(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	db := dbFlag(fs)
+	dbSettings := dbFlags(fs)
 	keyFile := keyFileFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	a, err := quietApp(ctx, *db, *keyFile)
+	db, dbOptions, err := dbSettings()
+	if err != nil {
+		return err
+	}
+	a, err := quietApp(ctx, db, dbOptions, *keyFile)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	_, err = fmt.Fprintln(stdout, "database", *db, "is up to date")
+	_, err = fmt.Fprintln(stdout, "database", stores.Redact(db), "is up to date")
 	return err
 }
 
 // quietApp assembles Kassa for a one-off command, without logging.
-func quietApp(ctx context.Context, db, keyFile string) (*app.App, error) {
+func quietApp(ctx context.Context, db string, dbOptions stores.Options, keyFile string) (*app.App, error) {
 	key, err := envSecretsKey()
 	if err != nil {
 		return nil, err
 	}
-	return app.New(ctx, app.Config{DB: db, SecretsKey: key, SecretsKeyFile: keyFile, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	return app.New(ctx, app.Config{DB: db, DBOptions: dbOptions, SecretsKey: key, SecretsKeyFile: keyFile,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 }

@@ -27,13 +27,15 @@ import (
 	"kassa/internal/sandbox"
 	"kassa/internal/secrets"
 	"kassa/internal/store"
-	"kassa/internal/store/sqlite"
+	"kassa/internal/store/stores"
 )
 
 // Config is what an operator sets.
 type Config struct {
-	// DB is a SQLite file path (a PostgreSQL URL arrives with the PostgreSQL store).
+	// DB is a SQLite file path or a postgres:// URL.
 	DB string
+	// DBOptions tune the PostgreSQL connection pool.
+	DBOptions stores.Options
 	// PublicURL is the base of the links Kassa hands out (sandbox pages,
 	// hosted checkout).
 	PublicURL string
@@ -80,9 +82,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := openStore(ctx, cfg.DB)
+	st, err := stores.Open(ctx, cfg.DB, cfg.DBOptions)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("opening database %s: %w", stores.Redact(cfg.DB), err)
 	}
 	gw := &gateway.Gateway{Store: st, Acquirer: &sandbox.Acquirer{PublicURL: cfg.PublicURL}, Clock: cfg.Clock,
 		Secrets: box, ForbidPrivateWebhooks: cfg.Webhooks.ForbidPrivateAddresses, PublicURL: cfg.PublicURL}
@@ -101,6 +103,18 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	(&checkoutpage.Pages{Gateway: gw, Logger: cfg.Logger}).Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if err := st.Ping(ctx); err != nil {
+			cfg.Logger.Warn("readiness check: the database does not answer", "error", err)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, "database unavailable")
+			return
+		}
 		fmt.Fprintln(w, "ok")
 	})
 	return &App{Config: cfg, Store: st, Gateway: gw, Handler: api.WithRequestID(mux), Sender: sender, Metrics: registry}, nil
@@ -124,23 +138,10 @@ func secretsBox(cfg Config) (*secrets.Box, error) {
 	return secrets.NewBox(key)
 }
 
-func openStore(ctx context.Context, dsn string) (store.Store, error) {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		return nil, fmt.Errorf("KASSA_DB=%s: the PostgreSQL store is not built yet; use a SQLite file path", redactDSN(dsn))
-	}
-	return sqlite.Open(ctx, dsn)
-}
-
-func redactDSN(dsn string) string {
-	if at := strings.LastIndex(dsn, "@"); at >= 0 {
-		if scheme := strings.Index(dsn, "://"); scheme >= 0 && scheme < at {
-			return dsn[:scheme+3] + "…" + dsn[at:]
-		}
-	}
-	return dsn
-}
-
-// RunBackground runs the timer, pruning and webhook delivery loops until ctx ends.
+// RunBackground runs the timer, pruning and webhook delivery loops until ctx
+// ends or Close stops them. With several instances on one database each
+// runs its own loops: every expiry and prune re-checks in its own
+// transaction, and senders lease deliveries before sending.
 func (a *App) RunBackground(ctx context.Context) {
 	ctx, a.stopBackground = context.WithCancel(ctx)
 	goBackground := func(fn func()) {

@@ -29,6 +29,16 @@ func HashKey(key string) string {
 
 // CreateAccount creates a test-mode account with a secret and a publishable key.
 func (g *Gateway) CreateAccount(ctx context.Context, name string) (AccountKeys, error) {
+	var keys AccountKeys
+	err := g.Store.Write(ctx, func(tx store.Tx) error {
+		var err error
+		keys, err = g.createAccount(ctx, tx, name)
+		return err
+	})
+	return keys, err
+}
+
+func (g *Gateway) createAccount(ctx context.Context, tx store.Tx, name string) (AccountKeys, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return AccountKeys{}, errors.New("an account needs a name")
@@ -40,32 +50,34 @@ func (g *Gateway) CreateAccount(ctx context.Context, name string) (AccountKeys, 
 		PublishableKey: "pk_test_" + ids.Random(32),
 	}
 	now := g.Clock.Now()
-	err := g.Store.Write(ctx, func(tx store.Tx) error {
-		if err := tx.InsertAccount(ctx, store.Account{ID: keys.ID, Name: name, APIVersion: DefaultAPIVersion, Created: now}); err != nil {
-			return err
+	if err := tx.InsertAccount(ctx, store.Account{ID: keys.ID, Name: name, APIVersion: DefaultAPIVersion, Created: now}); err != nil {
+		return AccountKeys{}, err
+	}
+	for kind, key := range map[string]string{store.SecretKey: keys.SecretKey, store.PublishableKey: keys.PublishableKey} {
+		k := store.APIKey{Hash: HashKey(key), AccountID: keys.ID, Kind: kind, Last4: key[len(key)-4:], Created: now}
+		if err := tx.InsertAPIKey(ctx, k); err != nil {
+			return AccountKeys{}, err
 		}
-		for kind, key := range map[string]string{store.SecretKey: keys.SecretKey, store.PublishableKey: keys.PublishableKey} {
-			k := store.APIKey{Hash: HashKey(key), AccountID: keys.ID, Kind: kind, Last4: key[len(key)-4:], Created: now}
-			if err := tx.InsertAPIKey(ctx, k); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	return keys, err
+	}
+	return keys, nil
 }
 
 // EnsureSandboxAccount creates the first account when the database has
-// none; created is false when accounts already exist.
+// none; created is false when accounts already exist. Counting and creating
+// share one write transaction, so instances starting together on one
+// database create one account.
 func (g *Gateway) EnsureSandboxAccount(ctx context.Context) (keys AccountKeys, created bool, err error) {
-	var n int
-	if err := g.Store.Read(ctx, func(r store.Reader) error {
-		var err error
-		n, err = r.CountAccounts(ctx)
+	err = g.Store.Write(ctx, func(tx store.Tx) error {
+		n, err := tx.CountAccounts(ctx)
+		if err != nil || n > 0 {
+			return err
+		}
+		keys, err = g.createAccount(ctx, tx, "Sandbox")
+		created = err == nil
 		return err
-	}); err != nil || n > 0 {
-		return keys, false, err
+	})
+	if err != nil {
+		return AccountKeys{}, false, err
 	}
-	keys, err = g.CreateAccount(ctx, "Sandbox")
-	return keys, err == nil, err
+	return keys, created, nil
 }

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -24,12 +23,12 @@ import (
 	"kassa/internal/money"
 	"kassa/internal/payments"
 	"kassa/internal/store"
-	"kassa/internal/store/sqlite"
+	"kassa/internal/store/testdb"
 )
 
 const shopReturn = "https://shop.example/return"
 
-// env is a real gateway on a temporary SQLite store behind the pages.
+// env is a real gateway on a fresh store (KASSA_TEST_DB picks which) behind the pages.
 type env struct {
 	t       *testing.T
 	gw      *gateway.Gateway
@@ -61,11 +60,7 @@ func (b *lockedBuffer) String() string {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "kassa.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := testdb.Open(t)
 	clk := clock.NewManual(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	mux := http.NewServeMux()
 	logs := &lockedBuffer{}

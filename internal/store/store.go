@@ -1,5 +1,5 @@
 // Package store defines how Kassa persists its objects. Implementations
-// (SQLite now, PostgreSQL later) live in subpackages and pass the same
+// (SQLite, PostgreSQL) live in subpackages and pass the same
 // conformance suite (storetest). Domain and HTTP code see only these
 // interfaces.
 package store
@@ -43,6 +43,8 @@ type Store interface {
 type Reader interface {
 	AccountByKeyHash(ctx context.Context, hash string) (Account, APIKey, error)
 	Account(ctx context.Context, id string) (Account, error)
+	// CountAccounts counts accounts; in a write transaction it also keeps
+	// other transactions from adding one until this one ends.
 	CountAccounts(ctx context.Context) (int, error)
 
 	Intent(ctx context.Context, accountID, id string) (*payments.PaymentIntent, error)

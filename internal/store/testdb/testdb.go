@@ -13,10 +13,14 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"kassa/internal/store"
+	"kassa/internal/store/stores"
 )
 
 // DefaultPostgresURL is where tests find PostgreSQL unless KASSA_TEST_PG_URL says otherwise.
@@ -87,4 +91,57 @@ func random() string {
 	b := make([]byte, 6)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// Open opens a fresh store of the selected kind for t, closed when t ends.
+func Open(t testing.TB) store.Store {
+	t.Helper()
+	s, err := stores.Open(context.Background(), DSN(t), stores.Options{MaxConns: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// Contents is everything the database at dsn holds, as text, for tests
+// that check what is (not) stored: a SQLite file with its write-ahead log,
+// or every row of every table of a PostgreSQL database.
+func Contents(t testing.TB, dsn string) string {
+	t.Helper()
+	if !stores.IsPostgres(dsn) {
+		raw, err := os.ReadFile(dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wal, _ := os.ReadFile(dsn + "-wal")
+		return string(raw) + string(wal)
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, `SELECT quote_ident(table_name) FROM information_schema.tables WHERE table_schema = current_schema()`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all strings.Builder
+	for _, table := range tables {
+		rows, err := conn.Query(ctx, `SELECT t::text FROM `+table+` t`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		all.WriteString(strings.Join(texts, "\n"))
+	}
+	return all.String()
 }
