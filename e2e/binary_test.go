@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -49,36 +50,47 @@ type process struct {
 var listening = regexp.MustCompile(`Kassa listening on (http://\S+)`)
 
 // runKassa starts `kassa serve` on a random port with db (a SQLite file or a
-// PostgreSQL URL, and any further flags) and waits until it listens.
-func runKassa(t *testing.T, db string, flags ...string) *process {
+// PostgreSQL URL, and any further flags) and waits until it listens; it is
+// killed when t ends.
+func runKassa(t testing.TB, db string, flags ...string) *process {
 	t.Helper()
-	bin, err := kassaBinary()
+	p, err := startKassa(db, flags...)
+	if p != nil {
+		t.Cleanup(func() { p.kill() })
+	}
 	if err != nil {
 		t.Fatal(err)
+	}
+	return p
+}
+
+// startKassa is runKassa for any goroutine: the caller kills the process.
+func startKassa(db string, flags ...string) (*process, error) {
+	bin, err := kassaBinary()
+	if err != nil {
+		return nil, err
 	}
 	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--db", db}, flags...)...)
 	cmd.Env = kassaEnv(db)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	cmd.Stderr = io.Discard
 	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	p := &process{cmd: cmd}
-	t.Cleanup(func() { p.kill() })
 	lines := bufio.NewScanner(stdout)
 	for lines.Scan() {
 		p.Output = append(p.Output, lines.Text())
 		if m := listening.FindStringSubmatch(lines.Text()); m != nil {
 			p.URL = m[1]
 			go io.Copy(io.Discard, stdout)
-			return p
+			return p, nil
 		}
 	}
-	t.Fatalf("kassa exited before listening: %v", p.Output)
-	return nil
+	return p, fmt.Errorf("kassa exited before listening: %v", p.Output)
 }
 
 // testSecretsKey seals webhook secrets in tests on PostgreSQL, where no key

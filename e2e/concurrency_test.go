@@ -8,17 +8,18 @@ import (
 	"github.com/stripe/stripe-go/v82"
 )
 
-// race fires n copies of the same request at once and counts the outcomes.
-func race(n int, call func() error) (ok int, errs []error) {
+// race fires n copies of the same request at once (call(i) for i < n) and
+// counts the outcomes.
+func race(n int, call func(i int) error) (ok int, errs []error) {
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	start := make(chan struct{})
-	for range n {
+	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			<-start
-			err := call()
+			err := call(i)
 			mu.Lock()
 			defer mu.Unlock()
 			if err == nil {
@@ -39,7 +40,7 @@ func TestConcurrentConfirmHappensOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ok, errs := race(40, func() error {
+	ok, errs := race(40, func(int) error {
 		_, err := k.SC.V1PaymentIntents.Confirm(ctx, pi.ID, &stripe.PaymentIntentConfirmParams{ReturnURL: stripe.String("https://shop.example/r")})
 		return err
 	})
@@ -63,7 +64,7 @@ func TestConcurrentCaptureHappensOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	k.call("POST", "/v1/test_helpers/payment_intents/"+pi.ID+"/succeed", k.Keys.SecretKey, "")
-	ok, errs := race(40, func() error {
+	ok, errs := race(40, func(int) error {
 		_, err := k.SC.V1PaymentIntents.Capture(ctx, pi.ID, &stripe.PaymentIntentCaptureParams{AmountToCapture: stripe.Int64(600)})
 		return err
 	})
@@ -89,13 +90,8 @@ func TestConcurrentSucceedAndFailHappenOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	i := 0
-	var mu sync.Mutex
-	ok, _ := race(30, func() error {
-		mu.Lock()
+	ok, _ := race(30, func(i int) error {
 		action := []string{"succeed", "fail", "expire"}[i%3]
-		i++
-		mu.Unlock()
 		r := k.call("POST", "/v1/test_helpers/payment_intents/"+pi.ID+"/"+action, k.Keys.SecretKey, "")
 		if r.Status != 200 {
 			return errStatus(r.Status)

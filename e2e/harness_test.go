@@ -31,6 +31,7 @@ import (
 type kassa struct {
 	t     testing.TB
 	URL   string
+	DB    string
 	App   *app.App
 	Clock *clock.Manual
 	Keys  gateway.AccountKeys
@@ -44,14 +45,33 @@ var t0 = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 // database) and one account.
 func start(t testing.TB) *kassa {
 	t.Helper()
+	k := serve(t, testdb.DSN(t), clock.NewManual(t0))
+	k.Keys = k.account("Test Shop")
+	k.SC = k.client(k.Keys.SecretKey)
+	return k
+}
+
+// peer runs another in-process Kassa on k's database and clock, with its
+// own connections and background loops: a second instance behind the
+// same load balancer.
+func (k *kassa) peer() *kassa {
+	k.t.Helper()
+	p := serve(k.t, k.DB, k.Clock)
+	p.Keys = k.Keys
+	p.SC = p.client(p.Keys.SecretKey)
+	return p
+}
+
+func serve(t testing.TB, db string, clk *clock.Manual) *kassa {
+	t.Helper()
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	k := &kassa{t: t, URL: "http://" + listener.Addr().String(), Clock: clock.NewManual(t0)}
+	k := &kassa{t: t, URL: "http://" + listener.Addr().String(), DB: db, Clock: clk}
 	ctx, cancel := context.WithCancel(context.Background())
 	cfg := app.Config{
-		DB:            testdb.DSN(t),
+		DB:            db,
 		PublicURL:     k.URL,
 		Clock:         k.Clock,
 		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -77,8 +97,6 @@ func start(t testing.TB) *kassa {
 		srv.Close()
 		k.App.Close()
 	})
-	k.Keys = k.account("Test Shop")
-	k.SC = k.client(k.Keys.SecretKey)
 	return k
 }
 
