@@ -1,14 +1,18 @@
 package e2e
 
 import (
+	"fmt"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stripe/stripe-go/v82"
+
+	"kassa/internal/store/testdb"
 )
 
 // BenchmarkCreateConfirm measures creating and confirming a Sofort intent
 // in one call over HTTP with stripe-go (which adds an Idempotency-Key to
-// each), against in-process Kassa on a SQLite file.
+// each), against in-process Kassa on the database KASSA_TEST_DB selects.
 func BenchmarkCreateConfirm(b *testing.B) {
 	k := start(b)
 	b.ResetTimer()
@@ -21,4 +25,44 @@ func BenchmarkCreateConfirm(b *testing.B) {
 			}
 		}
 	})
+	reportThroughput(b)
+}
+
+// BenchmarkBinaryCreateConfirm is the same load against real kassa
+// processes on one database: one process, and (on PostgreSQL) two behind a
+// round-robin client, as behind a load balancer. 16 clients per core.
+func BenchmarkBinaryCreateConfirm(b *testing.B) {
+	for _, n := range []int{1, 2} {
+		b.Run(fmt.Sprintf("instances=%d", n), func(b *testing.B) {
+			if n > 1 {
+				requirePostgres(b)
+			}
+			db := testdb.DSN(b)
+			first := runKassa(b, db)
+			sk := first.key("sk")
+			clients := []*stripe.Client{stripeClient(first.URL, sk)}
+			for range n - 1 {
+				clients = append(clients, stripeClient(runKassa(b, db).URL, sk))
+			}
+			var next atomic.Uint64
+			b.SetParallelism(16)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					sc := clients[next.Add(1)%uint64(len(clients))]
+					pi, err := sc.V1PaymentIntents.Create(ctx, sofortParams())
+					if err != nil || pi.Status != stripe.PaymentIntentStatusRequiresAction {
+						b.Errorf("%v %+v", err, pi)
+						return
+					}
+				}
+			})
+			reportThroughput(b)
+		})
+	}
+}
+
+// reportThroughput adds intents created and confirmed per second.
+func reportThroughput(b *testing.B) {
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "intents/s")
 }
