@@ -243,3 +243,27 @@ func TestBinaryCrashLosesNothingAcknowledged(t *testing.T) {
 		p.kill()
 	}
 }
+
+// TestBinaryMigrateThenServe: `kassa migrate` prepares a new database (a
+// password in the URL is never printed) and `kassa serve` then starts on it.
+func TestBinaryMigrateThenServe(t *testing.T) {
+	bin, err := kassaBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := testdb.DSN(t)
+	if stores.IsPostgres(db) {
+		db += "?password=s3cret" // trust auth: sent only if asked for, but it must not be echoed
+	}
+	out, err := exec.Command(bin, "migrate", "--db", db).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "is up to date") || strings.Contains(string(out), "s3cret") {
+		t.Fatalf("migrate: %v\n%s", err, out)
+	}
+	p := runKassa(t, db)
+	if strings.Contains(strings.Join(p.Output, "\n"), "s3cret") {
+		t.Fatalf("serve printed the password: %v", p.Output)
+	}
+	if _, err := stripeClient(p.URL, p.key("sk")).V1PaymentIntents.Create(ctx, sofortParams()); err != nil {
+		t.Fatal(err)
+	}
+}
