@@ -255,7 +255,9 @@ func TestBinaryMigrateThenServe(t *testing.T) {
 	if stores.IsPostgres(db) {
 		db += "?password=s3cret" // trust auth: sent only if asked for, but it must not be echoed
 	}
-	out, err := exec.Command(bin, "migrate", "--db", db).CombinedOutput()
+	cmd := exec.Command(bin, "migrate", "--db", db)
+	cmd.Env = kassaEnv(db)
+	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "is up to date") || strings.Contains(string(out), "s3cret") {
 		t.Fatalf("migrate: %v\n%s", err, out)
 	}
