@@ -280,3 +280,38 @@ func TestTwoInstancesExpireEachAttemptOnce(t *testing.T) {
 		t.Fatalf("%d attempts expired into %d charges and events %v", n, charges, failed)
 	}
 }
+
+// TestTwoInstancesDeliverEachWebhookOnce: both instances' senders work the
+// same outbox while payments arrive at both; every event reaches the
+// endpoint, and none twice (the clock stands still, so no lease runs out
+// and nothing may legitimately be sent again).
+func TestTwoInstancesDeliverEachWebhookOnce(t *testing.T) {
+	requirePostgres(t)
+	k := start(t)
+	peer := k.peer()
+	r := newReceiver(t)
+	r.delay.Store(int64(2 * time.Millisecond)) // a backlog for both senders to share
+	k.createEndpoint(r.URL, "*")
+	race(40, func(i int) error {
+		_, err := []*kassa{k, peer}[i%2].SC.V1PaymentIntents.Create(ctx, sofortParams())
+		if err != nil {
+			t.Error(err)
+		}
+		return err
+	})
+	events := k.events()
+	if len(events) != 80 { // created and requires_action for each
+		t.Fatalf("%d events", len(events))
+	}
+	eventually(t, "every event is acknowledged", func() bool { return len(r.acknowledged()) == len(events) })
+	time.Sleep(50 * time.Millisecond) // more sender rounds on both instances
+	sent := map[string]int{}
+	for _, req := range r.received() {
+		sent[req.EventID]++
+	}
+	for _, e := range events {
+		if sent[e.ID] != 1 {
+			t.Errorf("event %s sent %d times", e.ID, sent[e.ID])
+		}
+	}
+}
