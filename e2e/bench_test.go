@@ -32,17 +32,24 @@ func BenchmarkCreateConfirm(b *testing.B) {
 // processes on one database: one process, and (on PostgreSQL) two behind a
 // round-robin client, as behind a load balancer. 16 clients per core.
 func BenchmarkBinaryCreateConfirm(b *testing.B) {
+	outer := b
 	for _, n := range []int{1, 2} {
+		// Started once per sub-benchmark and stopped with the outer one,
+		// not once for each b.N tried: idle processes would keep their
+		// connections meanwhile.
+		var clients []*stripe.Client
 		b.Run(fmt.Sprintf("instances=%d", n), func(b *testing.B) {
 			if n > 1 {
 				requirePostgres(b)
 			}
-			db := testdb.DSN(b)
-			first := runKassa(b, db)
-			sk := first.key("sk")
-			clients := []*stripe.Client{stripeClient(first.URL, sk)}
-			for range n - 1 {
-				clients = append(clients, stripeClient(runKassa(b, db).URL, sk))
+			if clients == nil {
+				db := testdb.DSN(outer)
+				first := runKassa(outer, db)
+				sk := first.key("sk")
+				clients = append(clients, stripeClient(first.URL, sk))
+				for range n - 1 {
+					clients = append(clients, stripeClient(runKassa(outer, db).URL, sk))
+				}
 			}
 			var next atomic.Uint64
 			b.SetParallelism(16)
