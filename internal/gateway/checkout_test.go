@@ -3,7 +3,6 @@ package gateway_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -14,7 +13,7 @@ import (
 	"kassa/internal/payments"
 	"kassa/internal/sandbox"
 	"kassa/internal/store"
-	"kassa/internal/store/sqlite"
+	"kassa/internal/store/testdb"
 )
 
 var errBoom = errors.New("boom")
@@ -50,11 +49,7 @@ func (tx *flakyTx) UpdateCheckoutSession(ctx context.Context, s *checkout.Sessio
 func setup(t *testing.T) (*gateway.Gateway, *flakyStore, *clock.Manual, *gateway.Caller, *checkout.Session) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "kassa.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := testdb.Open(t)
 	fs := &flakyStore{Store: st}
 	clk := clock.NewManual(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	gw := &gateway.Gateway{Store: fs, Acquirer: &sandbox.Acquirer{PublicURL: "http://kassa.example"}, Clock: clk, PublicURL: "http://kassa.example"}
