@@ -53,18 +53,39 @@ func activeFilter(q store.ListQuery) []filter {
 	return []filter{{"active = %s", *q.Active}}
 }
 
-// CheckoutSession locks the session in a write transaction: it is loaded
-// to be moved on.
+// CheckoutSession, in a write transaction, locks the session's intent and
+// then the session. Every command that changes both locks the intent
+// first (an attempt's end completes its session in the intent's
+// transaction), so taking them in that order here too means an expiry
+// racing an approval waits instead of deadlocking.
 func (r *reader) CheckoutSession(ctx context.Context, accountID, id string) (*checkout.Session, error) {
+	if err := r.lockSessionIntent(ctx, `account_id = $1 AND id = $2`, accountID, id); err != nil {
+		return nil, err
+	}
 	return document[checkout.Session](ctx, r, "checkout_sessions", accountID, id, true)
 }
 
 func (r *reader) CheckoutSessionByID(ctx context.Context, id string) (*checkout.Session, error) {
+	if err := r.lockSessionIntent(ctx, `id = $1`, id); err != nil {
+		return nil, err
+	}
 	var data []byte
 	if err := r.q.QueryRow(ctx, `SELECT data FROM checkout_sessions WHERE id = $1`+r.forUpdate(), id).Scan(&data); err != nil {
 		return nil, notFound(err)
 	}
 	return store.Decode[checkout.Session](data)
+}
+
+// lockSessionIntent locks the intent of the session where says, in a write
+// transaction (a session's intent never changes).
+func (r *reader) lockSessionIntent(ctx context.Context, where string, args ...any) error {
+	if !r.lock {
+		return nil
+	}
+	_, err := r.q.Exec(ctx, `
+		SELECT 1 FROM payment_intents WHERE id = (SELECT payment_intent_id FROM checkout_sessions WHERE `+where+`)
+		FOR UPDATE`, args...)
+	return err
 }
 
 func (r *reader) ListCheckoutSessions(ctx context.Context, accountID string, q store.ListQuery) ([]*checkout.Session, bool, error) {
