@@ -37,6 +37,9 @@ type Method struct {
 	Countries       []string // ISO 3166-1 alpha-2, upper case
 	CountryRequired bool     // billing_details.address.country must be given
 	Settlement      money.Currency
+	// SettlementDelay is how long a charge's funds stay pending in the
+	// balance before they are available (the default; fees files change it).
+	SettlementDelay time.Duration
 
 	Refunds         bool
 	PartialRefunds  bool
@@ -69,6 +72,7 @@ var catalogue = []Method{
 		Countries:       []string{"DE", "AT", "BE", "NL", "ES", "CH", "IT"},
 		CountryRequired: true,
 		Settlement:      "eur",
+		SettlementDelay: 48 * time.Hour,
 		Refunds:         true,
 		PartialRefunds:  true,
 		MultiplePartial: true,
@@ -82,6 +86,7 @@ var catalogue = []Method{
 		Currencies:      []money.Currency{"idr"},
 		Countries:       []string{"ID"},
 		Settlement:      "usd",
+		SettlementDelay: 72 * time.Hour,
 		Refunds:         true,
 		PartialRefunds:  true,
 		MultiplePartial: true,
@@ -96,6 +101,7 @@ var catalogue = []Method{
 		Currencies:      []money.Currency{"nok"},
 		Countries:       []string{"NO"},
 		Settlement:      "nok",
+		SettlementDelay: 48 * time.Hour,
 		Refunds:         true,
 		PartialRefunds:  true,
 		MultiplePartial: true,
