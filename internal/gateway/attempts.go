@@ -150,9 +150,10 @@ func (g *Gateway) finishAttempt(ctx context.Context, tx store.Tx, pi *payments.P
 	}
 	var events []payments.Event
 	var err error
+	books := g.books()
 	switch outcome {
 	case OutcomeAuthorize:
-		events, err = payments.Authorize(pi, attempt, ch, now)
+		events, err = payments.Authorize(pi, attempt, ch, books, now)
 	case OutcomeDecline:
 		events, err = payments.Decline(pi, attempt, ch, reason, now)
 	case OutcomeExpire:
@@ -172,6 +173,9 @@ func (g *Gateway) finishAttempt(ctx context.Context, tx store.Tx, pi *payments.P
 		return err
 	}
 	if err := tx.UpdateIntent(ctx, pi); err != nil {
+		return err
+	}
+	if err := g.book(ctx, tx, books); err != nil {
 		return err
 	}
 	return g.record(ctx, tx, pi.AccountID, c, append(events, sessionEvents...))
@@ -211,8 +215,8 @@ func (g *Gateway) ExpireOverdue(ctx context.Context) (int, error) {
 	return expired, nil
 }
 
-// RunTimers expires overdue attempts and Checkout Sessions every interval
-// until ctx ends.
+// RunTimers expires overdue attempts and Checkout Sessions, and completes
+// due refunds, every interval until ctx ends.
 func (g *Gateway) RunTimers(ctx context.Context, interval time.Duration, onError func(error)) {
 	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
@@ -225,6 +229,9 @@ func (g *Gateway) RunTimers(ctx context.Context, interval time.Duration, onError
 				onError(err)
 			}
 			if _, err := g.ExpireOverdueSessions(ctx); err != nil && ctx.Err() == nil {
+				onError(err)
+			}
+			if _, err := g.SettleDueRefunds(ctx); err != nil && ctx.Err() == nil {
 				onError(err)
 			}
 		}

@@ -8,9 +8,11 @@ package gateway
 import (
 	"context"
 	"errors"
+	"time"
 
 	"kassa/internal/clock"
 	"kassa/internal/ids"
+	"kassa/internal/ledger"
 	"kassa/internal/payments"
 	"kassa/internal/secrets"
 	"kassa/internal/store"
@@ -30,6 +32,10 @@ type Acquirer interface {
 	StartRedirect(ctx context.Context, pi *payments.PaymentIntent, pm *payments.PaymentMethod) (payments.Redirect, error)
 	// VirtualAccountNumber issues the account a bank transfer goes to.
 	VirtualAccountNumber(bank string, pi *payments.PaymentIntent) string
+	// StartRefund sends a refund to be paid out. settleAt is when the
+	// acquirer completes it on its own (the sandbox's delay); zero when it
+	// reports the outcome later (FinishRefund).
+	StartRefund(ctx context.Context, r *payments.Refund, now time.Time) (settleAt time.Time, err error)
 }
 
 // Gateway runs payment commands.
@@ -44,6 +50,25 @@ type Gateway struct {
 	ForbidPrivateWebhooks bool
 	// PublicURL is where customers reach Kassa (hosted checkout pages).
 	PublicURL string
+	// Ledger books movements of money; nil means ledger.Default().
+	Ledger *ledger.Ledger
+}
+
+// books starts the ledger entries of one change.
+func (g *Gateway) books() *payments.Books {
+	l := g.Ledger
+	if l == nil {
+		l = ledger.Default()
+	}
+	return &payments.Books{Ledger: l, NewID: func() string { return ids.New(ids.BalanceTransaction) }}
+}
+
+// book saves the ledger entries a change wrote, in its transaction.
+func (g *Gateway) book(ctx context.Context, tx store.Tx, b *payments.Books) error {
+	if len(b.Written) == 0 {
+		return nil
+	}
+	return tx.InsertBalanceTransactions(ctx, b.Written)
 }
 
 // Caller is who asked for a change, recorded on its events. A nil *Caller

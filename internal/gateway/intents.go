@@ -161,7 +161,7 @@ func (g *Gateway) confirm(ctx context.Context, pi *payments.PaymentIntent, pm *p
 
 // CancelIntent cancels an intent.
 func (g *Gateway) CancelIntent(ctx context.Context, tx store.Tx, c *Caller, id, reason string) (*payments.PaymentIntent, error) {
-	return g.changeSettled(ctx, tx, c, id, func(pi *payments.PaymentIntent, latest *payments.Charge) ([]payments.Event, error) {
+	return g.changeSettled(ctx, tx, c, id, func(pi *payments.PaymentIntent, latest *payments.Charge, _ *payments.Books) ([]payments.Event, error) {
 		if err := payments.GuardCheckout(pi, payments.ActionCancel); err != nil {
 			return nil, err
 		}
@@ -171,18 +171,18 @@ func (g *Gateway) CancelIntent(ctx context.Context, tx store.Tx, c *Caller, id, 
 
 // CaptureIntent captures an authorized intent (amount nil: all of it).
 func (g *Gateway) CaptureIntent(ctx context.Context, tx store.Tx, c *Caller, id string, amount *int64) (*payments.PaymentIntent, error) {
-	return g.changeSettled(ctx, tx, c, id, func(pi *payments.PaymentIntent, latest *payments.Charge) ([]payments.Event, error) {
+	return g.changeSettled(ctx, tx, c, id, func(pi *payments.PaymentIntent, latest *payments.Charge, books *payments.Books) ([]payments.Event, error) {
 		if latest == nil {
 			latest = &payments.Charge{} // no charge: Capture's guard refuses before touching it
 		}
-		return payments.Capture(pi, latest, amount)
+		return payments.Capture(pi, latest, amount, books, g.Clock.Now())
 	})
 }
 
 // changeSettled applies a merchant command that may touch the intent's
-// latest charge, and saves both with the events it emits.
+// latest charge, and saves both with the ledger entries and events it writes.
 func (g *Gateway) changeSettled(ctx context.Context, tx store.Tx, c *Caller, id string,
-	change func(*payments.PaymentIntent, *payments.Charge) ([]payments.Event, error)) (*payments.PaymentIntent, error) {
+	change func(*payments.PaymentIntent, *payments.Charge, *payments.Books) ([]payments.Event, error)) (*payments.PaymentIntent, error) {
 	pi, err := intent(ctx, tx, c.AccountID, id, "intent")
 	if err != nil {
 		return nil, err
@@ -191,11 +191,15 @@ func (g *Gateway) changeSettled(ctx context.Context, tx store.Tx, c *Caller, id 
 	if err != nil {
 		return nil, err
 	}
-	events, err := change(pi, latest)
+	books := g.books()
+	events, err := change(pi, latest, books)
 	if err != nil {
 		return nil, err
 	}
 	if err := g.save(ctx, tx, pi, latest); err != nil {
+		return nil, err
+	}
+	if err := g.book(ctx, tx, books); err != nil {
 		return nil, err
 	}
 	return pi, g.record(ctx, tx, c.AccountID, c, events)

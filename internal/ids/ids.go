@@ -24,6 +24,10 @@ const (
 	LineItem        = "li"
 	Product         = "prod"
 	Price           = "price"
+	Refund          = "re"
+	Dispute         = "dp"
+	// BalanceTransaction is a ledger entry.
+	BalanceTransaction = "txn"
 )
 
 // New returns prefix + "_" + 24 random base62 characters (~142 bits).

@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"kassa/internal/methods"
@@ -15,8 +16,9 @@ type Ledger struct {
 	Pricing *Pricing
 }
 
-// Default is the ledger with the embedded rates and the default price list.
-func Default() *Ledger { return &Ledger{Rates: EmbeddedRates(), Pricing: DefaultPricing()} }
+// Default is the ledger with the embedded rates and the default price
+// list. A ledger never changes once built, so this one is shared.
+var Default = sync.OnceValue(func() *Ledger { return &Ledger{Rates: EmbeddedRates(), Pricing: DefaultPricing()} })
 
 // Check refuses a rates table that cannot convert every catalogue
 // currency into its method's settlement currency.

@@ -336,27 +336,31 @@ func IdentifyPayer(pi *PaymentIntent, attempt, phone string) error {
 }
 
 // Authorize records the customer's approval: a succeeded charge, and the
-// intent succeeded (or requires_capture for manual capture).
-func Authorize(pi *PaymentIntent, attempt string, ch *Charge, now time.Time) ([]Event, error) {
+// intent succeeded (or requires_capture for manual capture). A captured
+// charge is booked in the balance.
+func Authorize(pi *PaymentIntent, attempt string, ch *Charge, books *Books, now time.Time) ([]Event, error) {
 	if err := checkAttempt(pi, ActionAuthorize, attempt); err != nil {
 		return nil, err
 	}
 	fillCharge(pi, ch, now)
 	ch.Status = ChargeSucceeded
+	if !pi.ManualCapture() {
+		ch.Captured = true
+		ch.AmountCaptured = ch.Amount
+		if err := books.capture(ch, now); err != nil {
+			return nil, err
+		}
+	}
 	pi.Pending = nil
 	pi.LatestChargeID = ch.ID
-	events := []Event{}
 	if pi.ManualCapture() {
 		pi.Status = RequiresCapture
 		pi.AmountCapturable = pi.Amount
-		events = append(events, chargeEvent(EventChargeSucceeded, ch), intentEvent(EventIntentCapturableUpdated, pi))
-		return events, nil
+		return []Event{chargeEvent(EventChargeSucceeded, ch), intentEvent(EventIntentCapturableUpdated, pi)}, nil
 	}
-	ch.Captured = true
-	ch.AmountCaptured = ch.Amount
 	pi.Status = Succeeded
 	pi.AmountReceived = pi.Amount
-	return append(events, chargeEvent(EventChargeSucceeded, ch), intentEvent(EventIntentSucceeded, pi)), nil
+	return []Event{chargeEvent(EventChargeSucceeded, ch), intentEvent(EventIntentSucceeded, pi)}, nil
 }
 
 // Decline records a failed attempt (rejected, wrong TAN, canceled at the
@@ -444,7 +448,10 @@ func Cancel(pi *PaymentIntent, latest *Charge, reason string, now time.Time) ([]
 			"Invalid cancellation_reason: must be one of %s.", strings.Join(cancellationReasons, ", "))
 	}
 	if pi.Status == RequiresCapture && latest != nil {
+		// Nothing was captured, so nothing moves in the balance: the
+		// authorization is released, which Stripe shows as refunded.
 		latest.AmountRefunded = latest.Amount
+		latest.AmountReleased = latest.Amount
 	}
 	pi.Status = Canceled
 	pi.AmountCapturable = 0
@@ -455,8 +462,9 @@ func Cancel(pi *PaymentIntent, latest *Charge, reason string, now time.Time) ([]
 }
 
 // Capture captures an authorized payment, all of it or less (amount nil:
-// all). An uncaptured remainder is released, as Stripe does.
-func Capture(pi *PaymentIntent, ch *Charge, amount *int64) ([]Event, error) {
+// all), and books it in the balance. An uncaptured remainder is released,
+// as Stripe does.
+func Capture(pi *PaymentIntent, ch *Charge, amount *int64, books *Books, now time.Time) ([]Event, error) {
 	if err := guard(pi, ActionCapture); err != nil {
 		return nil, err
 	}
@@ -474,6 +482,10 @@ func Capture(pi *PaymentIntent, ch *Charge, amount *int64) ([]Event, error) {
 	ch.Captured = true
 	ch.AmountCaptured = capture
 	ch.AmountRefunded = ch.Amount - capture
+	ch.AmountReleased = ch.Amount - capture
+	if err := books.capture(ch, now); err != nil {
+		return nil, err
+	}
 	pi.AmountReceived = capture
 	pi.AmountCapturable = 0
 	pi.Status = Succeeded

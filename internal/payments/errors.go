@@ -29,6 +29,14 @@ const (
 	CodeAttemptExpired    = "payment_intent_payment_attempt_expired"
 	CodeAuthFailure       = "payment_intent_authentication_failure"
 	CodeStaleAttempt      = "payment_attempt_stale"
+	// Refunds and disputes.
+	CodeChargeAlreadyRefunded  = "charge_already_refunded"
+	CodeChargeDisputed         = "charge_disputed"
+	CodeChargeNotRefundable    = "charge_not_refundable"
+	CodeChargeNotDisputable    = "charge_not_disputable" // Kassa's: the method has no chargebacks
+	CodeRefundUnexpectedState  = "refund_unexpected_state"
+	CodeDisputeUnexpectedState = "dispute_unexpected_state"
+	CodeParameterUnknown       = "parameter_unknown"
 )
 
 func invalid(code, param, format string, args ...any) *Error {

@@ -12,10 +12,21 @@ const (
 	EventChargeSucceeded         = "charge.succeeded"
 	EventChargeFailed            = "charge.failed"
 	EventChargeCaptured          = "charge.captured"
+	EventChargeRefunded          = "charge.refunded"
+	EventChargeRefundUpdated     = "charge.refund.updated"
+	EventRefundCreated           = "refund.created"
+	EventRefundUpdated           = "refund.updated"
+	EventRefundFailed            = "refund.failed"
+	EventDisputeCreated          = "charge.dispute.created"
+	EventDisputeUpdated          = "charge.dispute.updated"
+	EventDisputeClosed           = "charge.dispute.closed"
+	EventDisputeFundsWithdrawn   = "charge.dispute.funds_withdrawn"
+	EventDisputeFundsReinstated  = "charge.dispute.funds_reinstated"
 )
 
 // Event is a fact a change emits, with a snapshot of the object it concerns
-// (a *PaymentIntent, *Charge or *PaymentMethod) taken at that moment.
+// (a *PaymentIntent, *Charge, *PaymentMethod, *Refund or *Dispute) taken
+// at that moment.
 type Event struct {
 	Type   string
 	Object any
@@ -23,13 +34,22 @@ type Event struct {
 
 func intentEvent(typ string, pi *PaymentIntent) Event { return Event{Type: typ, Object: pi.Clone()} }
 func chargeEvent(typ string, ch *Charge) Event        { return Event{Type: typ, Object: ch.Clone()} }
+func refundEvent(typ string, r *Refund) Event         { return Event{Type: typ, Object: r.Clone()} }
+func disputeEvent(typ string, d *Dispute) Event       { return Event{Type: typ, Object: d.Clone()} }
 
 // EventTypes lists every event type Kassa emits, in the order
 // documentation shows them. It is the one list webhook endpoints subscribe
 // from: a package that adds an event type adds it here too.
 var EventTypes = []string{
 	EventChargeCaptured,
+	EventDisputeClosed,
+	EventDisputeCreated,
+	EventDisputeFundsReinstated,
+	EventDisputeFundsWithdrawn,
+	EventDisputeUpdated,
 	EventChargeFailed,
+	EventChargeRefundUpdated,
+	EventChargeRefunded,
 	EventChargeSucceeded,
 	EventIntentCapturableUpdated,
 	EventIntentCanceled,
@@ -48,6 +68,9 @@ var EventTypes = []string{
 	"price.updated",
 	"product.created",
 	"product.updated",
+	EventRefundCreated,
+	EventRefundFailed,
+	EventRefundUpdated,
 }
 
 // KnownEventType reports whether t is in EventTypes.

@@ -35,11 +35,13 @@ const (
 	ActionAuthorize     Action = "authorize" // the customer approves / pays
 	ActionDecline       Action = "decline"   // the customer rejects / fails authentication
 	ActionExpire        Action = "expire"    // a window or virtual account runs out
+	ActionRefund        Action = "refund"    // money given back after the payment
+	ActionDispute       Action = "dispute"   // the payer's bank charges the payment back
 )
 
 // Actions lists every action, for exhaustive tests.
 var Actions = []Action{ActionUpdatePayment, ActionConfirm, ActionCancel, ActionCapture,
-	ActionOpen, ActionAuthorize, ActionDecline, ActionExpire}
+	ActionOpen, ActionAuthorize, ActionDecline, ActionExpire, ActionRefund, ActionDispute}
 
 // allowedFrom is the whole state machine's guard: the statuses from which
 // each action may start. Stripe's orders are kept because its error
@@ -53,6 +55,8 @@ var allowedFrom = map[Action][]Status{
 	ActionAuthorize:     {RequiresAction},
 	ActionDecline:       {RequiresAction},
 	ActionExpire:        {RequiresAction},
+	ActionRefund:        {Succeeded},
+	ActionDispute:       {Succeeded},
 }
 
 // verbs phrase each action in Stripe's error messages.
@@ -65,6 +69,8 @@ var verbs = map[Action]string{
 	ActionAuthorize:     "authorized",
 	ActionDecline:       "declined",
 	ActionExpire:        "expired",
+	ActionRefund:        "refunded",
+	ActionDispute:       "disputed",
 }
 
 // Allows reports whether action may start from status.
@@ -94,4 +100,12 @@ func guard(pi *PaymentIntent, action Action) error {
 			"Only a PaymentIntent with one of the following statuses may be %s: %s.",
 			verbs[action], pi.Status, verbs[action], strings.Join(allowed, ", ")),
 	}
+}
+
+// stateError is the error for a refund's or dispute's action its status
+// does not allow, phrased like Stripe's intent errors.
+func stateError(code, object, verb, status string, allowed []string) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf("This %s could not be %s because it has a status of %s. "+
+		"Only a %s with one of the following statuses may be %s: %s.",
+		object, verb, status, object, verb, strings.Join(allowed, ", "))}
 }

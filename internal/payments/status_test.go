@@ -55,18 +55,26 @@ func apply(pi *PaymentIntent, action Action) error {
 		_, err := Cancel(pi, &Charge{ID: "ch_1", Amount: 1099}, "requested_by_customer", t0)
 		return err
 	case ActionCapture:
-		_, err := Capture(pi, &Charge{ID: "ch_1", Amount: 1099}, nil)
+		_, err := Capture(pi, &Charge{ID: "ch_1", AccountID: "acct_1", Method: methods.Vipps, Currency: "nok", Amount: 1099}, nil, testBooks(), t0)
 		return err
 	case ActionOpen:
 		return Open(pi, "att_1", t0)
 	case ActionAuthorize:
-		_, err := Authorize(pi, "att_1", ch, t0)
+		_, err := Authorize(pi, "att_1", ch, testBooks(), t0)
 		return err
 	case ActionDecline:
 		_, err := Decline(pi, "att_1", ch, "", t0)
 		return err
 	case ActionExpire:
 		_, err := Expire(pi, "att_1", ch, t0)
+		return err
+	case ActionRefund:
+		_, _, err := NewRefund("re_1", pi, capturedCharge(1099), vipps(), RefundInput{}, testBooks(), t0)
+		return err
+	case ActionDispute:
+		m := vipps()
+		m.Chargebacks = true // no method of the catalogue with chargebacks takes NOK
+		_, _, err := OpenDispute("dp_1", pi, capturedCharge(1099), m, DisputeInput{}, testBooks(), t0)
 		return err
 	}
 	panic("unknown action " + action)
@@ -78,19 +86,20 @@ func TestStateMachine(t *testing.T) {
 	const x = Status("") // illegal: payment_intent_unexpected_state, nothing changes
 	want := map[Status]map[Action]Status{
 		RequiresPaymentMethod: {ActionUpdatePayment: RequiresPaymentMethod, ActionConfirm: RequiresAction, ActionCancel: Canceled,
-			ActionCapture: x, ActionOpen: x, ActionAuthorize: x, ActionDecline: x, ActionExpire: x},
+			ActionCapture: x, ActionOpen: x, ActionAuthorize: x, ActionDecline: x, ActionExpire: x, ActionRefund: x, ActionDispute: x},
 		RequiresConfirmation: {ActionUpdatePayment: RequiresConfirmation, ActionConfirm: RequiresAction, ActionCancel: Canceled,
-			ActionCapture: x, ActionOpen: x, ActionAuthorize: x, ActionDecline: x, ActionExpire: x},
+			ActionCapture: x, ActionOpen: x, ActionAuthorize: x, ActionDecline: x, ActionExpire: x, ActionRefund: x, ActionDispute: x},
 		RequiresAction: {ActionUpdatePayment: x, ActionConfirm: x, ActionCancel: Canceled,
-			ActionCapture: x, ActionOpen: RequiresAction, ActionAuthorize: Succeeded, ActionDecline: RequiresPaymentMethod, ActionExpire: RequiresPaymentMethod},
+			ActionCapture: x, ActionOpen: RequiresAction, ActionAuthorize: Succeeded, ActionDecline: RequiresPaymentMethod, ActionExpire: RequiresPaymentMethod,
+			ActionRefund: x, ActionDispute: x},
 		Processing: {ActionUpdatePayment: x, ActionConfirm: x, ActionCancel: x,
-			ActionCapture: x, ActionOpen: x, ActionAuthorize: x, ActionDecline: x, ActionExpire: x},
+			ActionCapture: x, ActionOpen: x, ActionAuthorize: x, ActionDecline: x, ActionExpire: x, ActionRefund: x, ActionDispute: x},
 		RequiresCapture: {ActionUpdatePayment: x, ActionConfirm: x, ActionCancel: Canceled,
-			ActionCapture: Succeeded, ActionOpen: x, ActionAuthorize: x, ActionDecline: x, ActionExpire: x},
+			ActionCapture: Succeeded, ActionOpen: x, ActionAuthorize: x, ActionDecline: x, ActionExpire: x, ActionRefund: x, ActionDispute: x},
 		Succeeded: {ActionUpdatePayment: x, ActionConfirm: x, ActionCancel: x,
-			ActionCapture: x, ActionOpen: x, ActionAuthorize: x, ActionDecline: x, ActionExpire: x},
+			ActionCapture: x, ActionOpen: x, ActionAuthorize: x, ActionDecline: x, ActionExpire: x, ActionRefund: Succeeded, ActionDispute: Succeeded},
 		Canceled: {ActionUpdatePayment: x, ActionConfirm: x, ActionCancel: x,
-			ActionCapture: x, ActionOpen: x, ActionAuthorize: x, ActionDecline: x, ActionExpire: x},
+			ActionCapture: x, ActionOpen: x, ActionAuthorize: x, ActionDecline: x, ActionExpire: x, ActionRefund: x, ActionDispute: x},
 	}
 	for _, status := range Statuses {
 		for _, action := range Actions {
@@ -129,7 +138,7 @@ func TestStateMachine(t *testing.T) {
 func TestAuthorizeManualCaptureAwaitsCapture(t *testing.T) {
 	pi := intentIn(RequiresAction, CaptureManual)
 	ch := &Charge{ID: "ch_9"}
-	events, err := Authorize(pi, "att_1", ch, t0)
+	events, err := Authorize(pi, "att_1", ch, testBooks(), t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,13 +149,18 @@ func TestAuthorizeManualCaptureAwaitsCapture(t *testing.T) {
 		t.Fatalf("events %v", got)
 	}
 	amount := int64(500)
-	events, err = Capture(pi, ch, &amount)
+	books := testBooks()
+	events, err = Capture(pi, ch, &amount, books, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if pi.Status != Succeeded || pi.AmountReceived != 500 || pi.AmountCapturable != 0 ||
-		!ch.Captured || ch.AmountCaptured != 500 || ch.AmountRefunded != 599 {
+		!ch.Captured || ch.AmountCaptured != 500 || ch.AmountRefunded != 599 || ch.AmountReleased != 599 || ch.Refundable() != 500 {
 		t.Fatalf("after partial capture: intent %+v charge %+v", pi, ch)
+	}
+	// Only the captured 500 øre enter the balance.
+	if len(books.Written) != 1 || books.Written[0].Amount != 500 || books.Written[0].ID != ch.BalanceTransactionID || ch.Settlement.Gross != 500 {
+		t.Fatalf("booked %+v, charge %+v", books.Written, ch)
 	}
 	if got := eventTypes(events); !reflect.DeepEqual(got, []string{EventChargeCaptured, EventIntentSucceeded}) {
 		t.Fatalf("events %v", got)
@@ -160,7 +174,7 @@ func TestCaptureRejectsMoreThanCapturable(t *testing.T) {
 		code   string
 	}{{1100, CodeAmountTooLarge}, {0, CodeAmountTooSmall}, {-1, CodeAmountTooSmall}} {
 		amount := tc.amount
-		_, err := Capture(pi, &Charge{Amount: 1099}, &amount)
+		_, err := Capture(pi, &Charge{Amount: 1099}, &amount, testBooks(), t0)
 		var e *Error
 		if !errors.As(err, &e) || e.Code != tc.code || e.Param != "amount_to_capture" {
 			t.Errorf("capture %d: got %v", tc.amount, err)
@@ -208,7 +222,7 @@ func TestDeclineAndExpireRecordLastPaymentError(t *testing.T) {
 
 func TestStaleAttemptIsRefused(t *testing.T) {
 	pi := intentIn(RequiresAction, CaptureAutomatic)
-	_, err := Authorize(pi, "att_old", &Charge{ID: "ch_1"}, t0)
+	_, err := Authorize(pi, "att_old", &Charge{ID: "ch_1"}, testBooks(), t0)
 	var e *Error
 	if !errors.As(err, &e) || e.Code != CodeStaleAttempt || pi.Status != RequiresAction {
 		t.Fatalf("got %v, status %s", err, pi.Status)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"strings"
+	"time"
 
 	"kassa/internal/ids"
 	"kassa/internal/payments"
@@ -20,6 +21,10 @@ import (
 type Acquirer struct {
 	// PublicURL is where customers reach Kassa, e.g. "http://localhost:8080".
 	PublicURL string
+	// RefundDelay is how long a refund stays pending before the sandbox
+	// bank pays it out on its own; zero leaves refunds pending until a test
+	// helper decides them.
+	RefundDelay time.Duration
 }
 
 // StartRedirect implements gateway.Acquirer.
@@ -34,6 +39,15 @@ func (a *Acquirer) VirtualAccountNumber(bank string, pi *payments.PaymentIntent)
 	h := fnv.New64a()
 	h.Write([]byte(pi.ID + "/" + pi.Pending.Attempt))
 	return fmt.Sprintf("%s%011d", bankByCode(bank).Prefix, h.Sum64()%100_000_000_000)
+}
+
+// StartRefund implements gateway.Acquirer: the sandbox bank pays every
+// refund out after RefundDelay (the gateway's timer completes it then).
+func (a *Acquirer) StartRefund(_ context.Context, _ *payments.Refund, now time.Time) (time.Time, error) {
+	if a.RefundDelay <= 0 {
+		return time.Time{}, nil
+	}
+	return now.Add(a.RefundDelay), nil
 }
 
 // PathPrefix is where the sandbox pages live.

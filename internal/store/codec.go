@@ -16,6 +16,8 @@ const (
 	ObjectSession       = "checkout.session"
 	ObjectProduct       = "product"
 	ObjectPrice         = "price"
+	ObjectRefund        = "refund"
+	ObjectDispute       = "dispute"
 )
 
 // EncodeObject serializes a domain object for storage. Every store uses it,
@@ -34,6 +36,10 @@ func EncodeObject(obj any) (typ string, data []byte, err error) {
 		typ = ObjectProduct
 	case *checkout.Price:
 		typ = ObjectPrice
+	case *payments.Refund:
+		typ = ObjectRefund
+	case *payments.Dispute:
+		typ = ObjectDispute
 	default:
 		return "", nil, fmt.Errorf("store: cannot encode %T", obj)
 	}
@@ -57,6 +63,10 @@ func DecodeObject(typ string, data []byte) (any, error) {
 		obj = &checkout.Product{}
 	case ObjectPrice:
 		obj = &checkout.Price{}
+	case ObjectRefund:
+		obj = &payments.Refund{}
+	case ObjectDispute:
+		obj = &payments.Dispute{}
 	default:
 		return nil, fmt.Errorf("store: unknown object type %q", typ)
 	}

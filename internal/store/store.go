@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"kassa/internal/checkout"
+	"kassa/internal/ledger"
 	"kassa/internal/payments"
 	"kassa/internal/webhooks"
 )
@@ -92,6 +93,21 @@ type Reader interface {
 	ListDeliveries(ctx context.Context, accountID string, q ListQuery) ([]*webhooks.Delivery, bool, error)
 	// DeliveryBacklog counts what is still owed, across accounts.
 	DeliveryBacklog(ctx context.Context, now time.Time) (Backlog, error)
+
+	Refund(ctx context.Context, accountID, id string) (*payments.Refund, error)
+	ListRefunds(ctx context.Context, accountID string, q ListQuery) ([]*payments.Refund, bool, error)
+	// DueRefunds lists pending refunds the acquirer completes at or before
+	// now (their SettleAt), earliest first.
+	DueRefunds(ctx context.Context, now time.Time, limit int) ([]ObjectRef, error)
+
+	Dispute(ctx context.Context, accountID, id string) (*payments.Dispute, error)
+	ListDisputes(ctx context.Context, accountID string, q ListQuery) ([]*payments.Dispute, bool, error)
+
+	BalanceTransaction(ctx context.Context, accountID, id string) (*ledger.Transaction, error)
+	ListBalanceTransactions(ctx context.Context, accountID string, q ListQuery) ([]*ledger.Transaction, bool, error)
+	// Balance sums the net of an account's transactions per currency
+	// (ordered by currency): Available those available at now, Pending the rest.
+	Balance(ctx context.Context, accountID string, now time.Time) ([]ledger.Balance, error)
 }
 
 // Tx is a write transaction.
@@ -128,6 +144,13 @@ type Tx interface {
 	// PruneIdempotencyKeys deletes records created before cutoff.
 	PruneIdempotencyKeys(ctx context.Context, cutoff time.Time) (int, error)
 
+	InsertRefund(ctx context.Context, r *payments.Refund) error
+	UpdateRefund(ctx context.Context, r *payments.Refund) error
+	// InsertDispute fails with ErrConflict when the charge already has a dispute.
+	InsertDispute(ctx context.Context, d *payments.Dispute) error
+	UpdateDispute(ctx context.Context, d *payments.Dispute) error
+	// InsertBalanceTransactions appends ledger entries; they never change.
+	InsertBalanceTransactions(ctx context.Context, txns []*ledger.Transaction) error
 	InsertWebhookEndpoint(ctx context.Context, e *webhooks.Endpoint) error
 	UpdateWebhookEndpoint(ctx context.Context, e *webhooks.Endpoint) error
 	// DeleteWebhookEndpoint deletes an endpoint and cancels its pending
@@ -189,14 +212,17 @@ type APIKey struct {
 	Created   time.Time
 }
 
-// IntentRef names an intent.
-type IntentRef struct {
+// ObjectRef names an object of an account.
+type ObjectRef struct {
 	AccountID string
 	ID        string
 }
 
-// SessionRef names a Checkout Session; it has an intent's shape.
-type SessionRef = IntentRef
+// IntentRef names an intent.
+type IntentRef = ObjectRef
+
+// SessionRef names a Checkout Session.
+type SessionRef = ObjectRef
 
 // ListQuery is Stripe's list pagination and filters. Results are newest first.
 type ListQuery struct {
@@ -204,20 +230,25 @@ type ListQuery struct {
 	StartingAfter string
 	EndingBefore  string
 	Created       TimeRange
-	// PaymentIntent filters charges by their intent.
+	// PaymentIntent filters charges, refunds and disputes by their intent.
 	PaymentIntent string
-	// Types filters events by type (exact names).
+	// Charge filters refunds and disputes by their charge.
+	Charge string
+	// Types filters events and balance transactions by type (exact names).
 	Types []string
 	// Endpoint and Event filter webhook deliveries.
 	Endpoint, Event string
 	// Active filters products and prices; nil means both.
 	Active *bool
-	// Currency and Product filter prices; LookupKeys too (any of them).
+	// Currency filters prices and balance transactions; Product and
+	// LookupKeys (any of them) filter prices.
 	Currency   string
 	Product    string
 	LookupKeys []string
 	// Status filters Checkout Sessions (open, complete, expired).
 	Status string
+	// Source filters balance transactions.
+	Source string
 }
 
 // TimeRange bounds created timestamps; zero bounds are open.
@@ -227,7 +258,8 @@ type TimeRange struct {
 
 // Event is a recorded fact with a snapshot of its object (a
 // *payments.PaymentIntent, *payments.Charge, *payments.PaymentMethod,
-// *checkout.Session, *checkout.Product or *checkout.Price).
+// *checkout.Session, *checkout.Product, *checkout.Price, *payments.Refund
+// or *payments.Dispute).
 type Event struct {
 	ID             string
 	AccountID      string

@@ -49,6 +49,9 @@ func Run(t *testing.T, open Open) {
 		"ClaimSharesHoldUnderConcurrency": testClaimSharesHoldUnderConcurrency,
 		"ConcurrentPriceUpdatesLoseNone":  testConcurrentPriceUpdatesLoseNone,
 	}
+	for name, test := range moneyTests {
+		tests[name] = test
+	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
