@@ -36,16 +36,18 @@ type kassa struct {
 	Clock *clock.Manual
 	Keys  gateway.AccountKeys
 	SC    *stripe.Client
+	// options changed the configuration; a peer gets the same.
+	options []func(*app.Config)
 }
 
 var t0 = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 
 // start runs Kassa in-process on a random port with a manual clock, a fresh
 // database (a SQLite file, or with KASSA_TEST_DB=postgres a new PostgreSQL
-// database) and one account.
-func start(t testing.TB) *kassa {
+// database) and one account; options may change its configuration.
+func start(t testing.TB, options ...func(*app.Config)) *kassa {
 	t.Helper()
-	k := serve(t, testdb.DSN(t), clock.NewManual(t0))
+	k := serve(t, testdb.DSN(t), clock.NewManual(t0), options...)
 	k.Keys = k.account("Test Shop")
 	k.SC = k.client(k.Keys.SecretKey)
 	return k
@@ -56,19 +58,19 @@ func start(t testing.TB) *kassa {
 // same load balancer.
 func (k *kassa) peer() *kassa {
 	k.t.Helper()
-	p := serve(k.t, k.DB, k.Clock)
+	p := serve(k.t, k.DB, k.Clock, k.options...)
 	p.Keys = k.Keys
 	p.SC = p.client(p.Keys.SecretKey)
 	return p
 }
 
-func serve(t testing.TB, db string, clk *clock.Manual) *kassa {
+func serve(t testing.TB, db string, clk *clock.Manual, options ...func(*app.Config)) *kassa {
 	t.Helper()
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	k := &kassa{t: t, URL: "http://" + listener.Addr().String(), DB: db, Clock: clk}
+	k := &kassa{t: t, URL: "http://" + listener.Addr().String(), DB: db, Clock: clk, options: options}
 	ctx, cancel := context.WithCancel(context.Background())
 	cfg := app.Config{
 		DB:            db,
@@ -77,6 +79,9 @@ func serve(t testing.TB, db string, clk *clock.Manual) *kassa {
 		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
 		TimerInterval: 5 * time.Millisecond,
 		Webhooks:      delivery.Config{PollInterval: 5 * time.Millisecond, Timeout: 5 * time.Second},
+	}
+	for _, option := range options {
+		option(&cfg)
 	}
 	if stores.IsPostgres(cfg.DB) {
 		if cfg.SecretsKey, err = secrets.ParseKey(testSecretsKey); err != nil {

@@ -38,6 +38,7 @@ func main() {
 
 const usage = `Usage:
   kassa serve [--addr ADDR] [--db PATH|URL] [--public-url URL] [--secrets-key-file PATH]
+              [--rates-file PATH] [--fees-file PATH] [--refund-delay DURATION|off]
               [--webhook-timeout DURATION] [--webhook-forbid-private] [pool flags]
   kassa account create --name NAME [--json] [--db PATH|URL] [--secrets-key-file PATH]
   kassa migrate [--db PATH|URL] [--secrets-key-file PATH]
@@ -47,7 +48,9 @@ Settings also come from the environment: KASSA_ADDR (default 127.0.0.1:8080),
 KASSA_DB (a SQLite file, default kassa.db, or postgres://user:password@host:5432/db),
 KASSA_PUBLIC_URL (default http://ADDR), KASSA_SECRETS_KEY (64 hex characters) or
 KASSA_SECRETS_KEY_FILE (default DB.key; with a database URL one of them is required),
-KASSA_WEBHOOK_TIMEOUT (default 10s), KASSA_WEBHOOK_FORBID_PRIVATE. With PostgreSQL
+KASSA_WEBHOOK_TIMEOUT (default 10s), KASSA_WEBHOOK_FORBID_PRIVATE, KASSA_RATES_FILE and
+KASSA_FEES_FILE (default: built in; see docs/ledger.md), KASSA_SANDBOX_REFUND_DELAY (default
+10s; "off": refunds wait for a test helper). With PostgreSQL
 (pool flags): KASSA_DB_MAX_CONNS (10), KASSA_DB_LOCK_TIMEOUT (5s),
 KASSA_DB_STATEMENT_TIMEOUT (30s), or --db-max-conns, --db-lock-timeout,
 --db-statement-timeout.`
@@ -148,7 +151,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		*timeout = d
 	}
+	ratesFile := fs.String("rates-file", os.Getenv("KASSA_RATES_FILE"), "reference rates, ECB CSV or XML (KASSA_RATES_FILE)")
+	feesFile := fs.String("fees-file", os.Getenv("KASSA_FEES_FILE"), "fees and settlement delays, JSON (KASSA_FEES_FILE)")
+	refundDelayFlag := fs.String("refund-delay", env("KASSA_SANDBOX_REFUND_DELAY", "10s"), `how long sandbox refunds stay pending, or "off" (KASSA_SANDBOX_REFUND_DELAY)`)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	refundDelay, err := parseRefundDelay(*refundDelayFlag)
+	if err != nil {
 		return err
 	}
 	db, dbOptions, err := dbSettings()
@@ -172,7 +182,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	a, err := app.New(ctx, app.Config{DB: db, DBOptions: dbOptions, PublicURL: *publicURL, Logger: logger,
 		SecretsKey: secretsKey, SecretsKeyFile: *keyFile,
-		Webhooks: delivery.Config{Timeout: *timeout, ForbidPrivateAddresses: *forbidPrivate}})
+		Webhooks:  delivery.Config{Timeout: *timeout, ForbidPrivateAddresses: *forbidPrivate},
+		RatesFile: *ratesFile, FeesFile: *feesFile, RefundDelay: refundDelay})
 	if err != nil {
 		return err
 	}
@@ -270,4 +281,16 @@ func quietApp(ctx context.Context, db string, dbOptions stores.Options, keyFile 
 	}
 	return app.New(ctx, app.Config{DB: db, DBOptions: dbOptions, SecretsKey: key, SecretsKeyFile: keyFile,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+}
+
+// parseRefundDelay reads --refund-delay: a positive duration, or "off".
+func parseRefundDelay(s string) (time.Duration, error) {
+	if s == "off" {
+		return -1, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf(`--refund-delay %q: want a duration such as 10s, or "off"`, s)
+	}
+	return d, nil
 }

@@ -226,7 +226,9 @@ func intentView(ctx context.Context, rd store.Reader, pi *payments.PaymentIntent
 		if err != nil {
 			return nil, err
 		}
-		view["latest_charge"] = renderCharge(ch)
+		if view["latest_charge"], err = chargeView(ctx, rd, ch); err != nil {
+			return nil, err
+		}
 	}
 	if expand["payment_method"] && pi.PaymentMethodID != "" {
 		pm, err := rd.PaymentMethod(ctx, pi.AccountID, pi.PaymentMethodID)

@@ -51,7 +51,7 @@ func (s *Server) retrieveCharge(w http.ResponseWriter, r *request) error {
 		if err != nil {
 			return nil, err
 		}
-		return renderCharge(ch), nil
+		return chargeView(ctx, rd, ch)
 	})
 }
 
@@ -64,7 +64,10 @@ func (s *Server) listCharges(w http.ResponseWriter, r *request) error {
 	}
 	return s.list(w, r, "/v1/charges", func(ctx context.Context, rd store.Reader) (any, error) {
 		items, more, err := rd.ListCharges(ctx, r.Account.ID, q)
-		return renderList("/v1/charges", items, more, renderCharge), err
+		if err != nil {
+			return nil, err
+		}
+		return renderListWith(ctx, rd, "/v1/charges", items, more, chargeView)
 	})
 }
 
@@ -74,7 +77,7 @@ func (s *Server) retrieveEvent(w http.ResponseWriter, r *request) error {
 		if err != nil {
 			return nil, err
 		}
-		return renderEvent(e), nil
+		return s.eventView(ctx, rd, e)
 	})
 }
 
@@ -92,6 +95,9 @@ func (s *Server) listEvents(w http.ResponseWriter, r *request) error {
 	}
 	return s.list(w, r, "/v1/events", func(ctx context.Context, rd store.Reader) (any, error) {
 		items, more, err := rd.ListEvents(ctx, r.Account.ID, q)
-		return renderList("/v1/events", items, more, renderEvent), err
+		if err != nil {
+			return nil, err
+		}
+		return renderListWith(ctx, rd, "/v1/events", items, more, s.eventView)
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"kassa/internal/checkout"
+	"kassa/internal/ledger"
 	"kassa/internal/methods"
 	"kassa/internal/payments"
 	"kassa/internal/store"
@@ -184,7 +185,9 @@ func renderPaymentMethod(pm *payments.PaymentMethod) map[string]any {
 	}
 }
 
-func renderCharge(ch *payments.Charge) map[string]any {
+// renderCharge renders a charge; refunds is its embedded refunds list,
+// nil for an event's snapshot (which renders without one).
+func renderCharge(ch *payments.Charge, refunds *chargeRefunds) map[string]any {
 	details := map[string]any{}
 	switch ch.Method {
 	case methods.Sofort:
@@ -198,20 +201,20 @@ func renderCharge(ch *payments.Charge) map[string]any {
 	if ch.Status == payments.ChargeFailed {
 		outcome = map[string]any{"type": "issuer_declined", "network_status": "declined_by_network", "seller_message": ch.FailureMessage}
 	}
-	return map[string]any{
+	view := map[string]any{
 		"id":                  ch.ID,
 		"object":              "charge",
 		"amount":              ch.Amount,
 		"amount_captured":     ch.AmountCaptured,
 		"amount_refunded":     ch.AmountRefunded,
-		"balance_transaction": nil,
+		"balance_transaction": orNil(ch.BalanceTransactionID),
 		"billing_details":     renderBilling(ch.BillingDetails),
 		"captured":            ch.Captured,
 		"created":             ch.Created.Unix(),
 		"currency":            string(ch.Currency),
 		"customer":            nil,
 		"description":         orNil(ch.Description),
-		"disputed":            false,
+		"disputed":            ch.Disputed(),
 		"failure_code":        orNil(ch.FailureCode),
 		"failure_message":     orNil(ch.FailureMessage),
 		"livemode":            false,
@@ -225,18 +228,28 @@ func renderCharge(ch *payments.Charge) map[string]any {
 			string(ch.Method): details,
 		},
 		"refunded": ch.Refunded(),
-		"refunds":  map[string]any{"object": "list", "data": []any{}, "has_more": false, "total_count": 0, "url": "/v1/charges/" + ch.ID + "/refunds"},
 		"status":   ch.Status,
 	}
+	if refunds != nil {
+		view["refunds"] = renderList("/v1/refunds?charge="+ch.ID, refunds.items, refunds.hasMore, renderRefund)
+	}
+	return view
 }
 
-func renderEvent(e *store.Event) map[string]any {
+// eventRelations are what an event's snapshot embeds beyond itself: a
+// dispute's balance transactions (which never change once written).
+type eventRelations struct {
+	disputeTransactions []*ledger.Transaction
+	now                 time.Time
+}
+
+func renderEvent(e *store.Event, rel eventRelations) map[string]any {
 	var object map[string]any
 	switch o := e.Object.(type) {
 	case *payments.PaymentIntent:
 		object = renderIntent(o, intentRelations{})
 	case *payments.Charge:
-		object = renderCharge(o)
+		object = renderCharge(o, nil)
 	case *payments.PaymentMethod:
 		object = renderPaymentMethod(o)
 	case *checkout.Session:
@@ -245,6 +258,10 @@ func renderEvent(e *store.Event) map[string]any {
 		object = renderProduct(o)
 	case *checkout.Price:
 		object = renderPrice(o)
+	case *payments.Refund:
+		object = renderRefund(o)
+	case *payments.Dispute:
+		object = renderDispute(o, rel.disputeTransactions, rel.now)
 	}
 	var req any = map[string]any{"id": nil, "idempotency_key": nil}
 	if e.RequestID != "" {
@@ -265,7 +282,9 @@ func renderEvent(e *store.Event) map[string]any {
 
 // EventJSON is an event's wire JSON, as GET /v1/events/{id} shows it and
 // webhooks deliver it.
-func EventJSON(e *store.Event) ([]byte, error) { return json.Marshal(renderEvent(e)) }
+func EventJSON(e *store.Event) ([]byte, error) {
+	return json.Marshal(renderEvent(e, eventRelations{now: e.Created}))
+}
 
 // renderList is Stripe's list envelope around rendered items.
 func renderList[T any](url string, items []T, hasMore bool, render func(T) map[string]any) map[string]any {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"kassa/internal/ledger"
 	"kassa/internal/methods"
 	"kassa/internal/payments"
 	"kassa/internal/store"
@@ -77,5 +78,41 @@ func TestGoldenChargeEvent(t *testing.T) {
 	}
 	e := &store.Event{ID: "evt_123", AccountID: "acct_1", Type: payments.EventChargeSucceeded, APIVersion: "2025-08-27.basil",
 		Created: created, Object: ch}
-	golden(t, "event_charge_succeeded.json", renderEvent(e))
+	golden(t, "event_charge_succeeded.json", renderEvent(e, eventRelations{}))
+}
+
+func TestGoldenRefundAndChargeWithRefunds(t *testing.T) {
+	r := &payments.Refund{ID: "re_123", AccountID: "acct_1", ChargeID: "ch_123", PaymentIntentID: "pi_123", Method: methods.Sofort,
+		Amount: 500, Currency: "gbp", Status: payments.RefundFailed, Reason: "requested_by_customer", FailureReason: "declined",
+		BalanceTransactionID: "txn_1", FailureBalanceTransactionID: "txn_2", Settled: 569, Created: created}
+	golden(t, "refund_failed.json", renderRefund(r))
+	ch := &payments.Charge{
+		ID: "ch_123", AccountID: "acct_1", PaymentIntentID: "pi_123", PaymentMethodID: "pm_123", Method: methods.Sofort,
+		Amount: 2000, AmountCaptured: 2000, AmountRefunded: 500, Currency: "gbp", Status: payments.ChargeSucceeded, Captured: true,
+		BalanceTransactionID: "txn_0", Created: created,
+	}
+	pending := *r
+	pending.ID, pending.Status, pending.FailureReason, pending.FailureBalanceTransactionID = "re_124", payments.RefundPending, "", ""
+	golden(t, "charge_with_refunds.json", renderCharge(ch, &chargeRefunds{items: []*payments.Refund{&pending, r}}))
+}
+
+func TestGoldenDisputeAndBalanceTransactions(t *testing.T) {
+	rate := &ledger.Rate{Date: "2026-11-25", From: "idr", To: "usd", FromPerEUR: "19321.45", ToPerEUR: "1.1587"}
+	withdrawal := &ledger.Transaction{ID: "txn_w", AccountID: "acct_1", Type: "adjustment", ReportingCategory: "dispute",
+		Source: "dp_123", Amount: -8995, Fee: 1500, Net: -10495, Currency: "usd", ExchangeRate: rate,
+		FeeDetails:  []ledger.FeeDetail{{Amount: 1500, Currency: "usd", Description: "Dispute fee", Type: "stripe_fee"}},
+		Description: "Chargeback withdrawal for ch_123", AvailableOn: created, Created: created}
+	d := &payments.Dispute{ID: "dp_123", AccountID: "acct_1", ChargeID: "ch_123", PaymentIntentID: "pi_123",
+		Method: methods.BankTransferID, Amount: 150000000, Currency: "idr", Status: payments.DisputeUnderReview, Reason: "fraudulent",
+		Evidence: map[string]string{"customer_name": "Budi"}, SubmissionCount: 1, DueBy: created.Add(7 * 24 * time.Hour),
+		BalanceTransactionIDs: []string{"txn_w"}, Withdrawn: 8995, Created: created}
+	golden(t, "dispute_under_review.json", renderDispute(d, []*ledger.Transaction{withdrawal}, created))
+	charge := &ledger.Transaction{ID: "txn_c", AccountID: "acct_1", Type: "charge", ReportingCategory: "charge", Source: "ch_123",
+		Amount: 8995, Fee: 120, Net: 8875, Currency: "usd", ExchangeRate: rate,
+		FeeDetails:  []ledger.FeeDetail{{Amount: 120, Currency: "usd", Description: "Kassa processing fees", Type: "stripe_fee"}},
+		AvailableOn: created.Add(72 * time.Hour), Created: created}
+	golden(t, "balance_transaction_charge_pending.json", renderBalanceTransaction(charge, created.Add(71*time.Hour)))
+	if renderBalanceTransaction(charge, created.Add(72*time.Hour))["status"] != "available" {
+		t.Fatal("a charge is available from its available_on")
+	}
 }

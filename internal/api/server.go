@@ -73,6 +73,26 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.Handle("DELETE /v1/webhook_endpoints/{id}", secret(s.deleteWebhookEndpoint))
 	mux.Handle("GET /v1/webhook_endpoints/{id}/deliveries", secret(s.listDeliveries))
 
+	mux.Handle("POST /v1/refunds", secret(s.createRefund))
+	mux.Handle("GET /v1/refunds", secret(s.listRefunds))
+	mux.Handle("GET /v1/refunds/{id}", secret(s.retrieveRefund))
+	mux.Handle("POST /v1/refunds/{id}", secret(s.updateRefund))
+	mux.Handle("POST /v1/refunds/{id}/cancel", secret(s.cancelRefund))
+	mux.Handle("POST /v1/test_helpers/refunds/{id}/succeed", secret(s.finishRefund(gateway.RefundSucceed)))
+	mux.Handle("POST /v1/test_helpers/refunds/{id}/fail", secret(s.finishRefund(gateway.RefundFail)))
+
+	mux.Handle("POST /v1/test_helpers/payment_intents/{id}/dispute", secret(s.openDispute))
+	mux.Handle("GET /v1/disputes", secret(s.listDisputes))
+	mux.Handle("GET /v1/disputes/{id}", secret(s.retrieveDispute))
+	mux.Handle("POST /v1/disputes/{id}", secret(s.updateDispute))
+	mux.Handle("POST /v1/disputes/{id}/close", secret(s.closeDispute))
+	mux.Handle("POST /v1/test_helpers/disputes/{id}/win", secret(s.decideDispute(true)))
+	mux.Handle("POST /v1/test_helpers/disputes/{id}/lose", secret(s.decideDispute(false)))
+
+	mux.Handle("GET /v1/balance", secret(s.retrieveBalance))
+	mux.Handle("GET /v1/balance_transactions", secret(s.listBalanceTransactions))
+	mux.Handle("GET /v1/balance_transactions/{id}", secret(s.retrieveBalanceTransaction))
+
 	// Anything else under /v1 is Stripe's unrecognized request URL.
 	mux.Handle("/v1/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, invalidRequest(http.StatusNotFound, "", "",

@@ -24,6 +24,7 @@ import (
 	"kassa/internal/clock"
 	"kassa/internal/delivery"
 	"kassa/internal/gateway"
+	"kassa/internal/ledger"
 	"kassa/internal/sandbox"
 	"kassa/internal/secrets"
 	"kassa/internal/store"
@@ -41,7 +42,7 @@ type Config struct {
 	PublicURL string
 	Logger    *slog.Logger
 	Clock     clock.Clock
-	// TimerInterval is how often overdue attempts are looked for.
+	// TimerInterval is how often overdue attempts and due refunds are looked for.
 	TimerInterval time.Duration
 	// Webhooks tunes webhook delivery.
 	Webhooks delivery.Config
@@ -50,7 +51,18 @@ type Config struct {
 	// missing (default: the database path + ".key").
 	SecretsKey     []byte
 	SecretsKeyFile string
+	// RatesFile replaces the embedded reference rates (ECB CSV or XML);
+	// FeesFile changes fees and settlement delays (see docs/ledger.md).
+	RatesFile string
+	FeesFile  string
+	// RefundDelay is how long the sandbox keeps a refund pending before it
+	// pays it out: 0 means the default (DefaultRefundDelay), a negative
+	// value never (only the test helpers decide refunds).
+	RefundDelay time.Duration
 }
+
+// DefaultRefundDelay is how long sandbox refunds stay pending by default.
+const DefaultRefundDelay = 10 * time.Second
 
 // App is an assembled Kassa.
 type App struct {
@@ -78,6 +90,13 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.TimerInterval == 0 {
 		cfg.TimerInterval = time.Second
 	}
+	if cfg.RefundDelay == 0 {
+		cfg.RefundDelay = DefaultRefundDelay
+	}
+	books, err := openLedger(cfg.RatesFile, cfg.FeesFile)
+	if err != nil {
+		return nil, err
+	}
 	box, err := secretsBox(cfg)
 	if err != nil {
 		return nil, err
@@ -86,7 +105,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening database %s: %w", stores.Redact(cfg.DB), err)
 	}
-	gw := &gateway.Gateway{Store: st, Acquirer: &sandbox.Acquirer{PublicURL: cfg.PublicURL}, Clock: cfg.Clock,
+	acquirer := &sandbox.Acquirer{PublicURL: cfg.PublicURL, RefundDelay: max(cfg.RefundDelay, 0)}
+	gw := &gateway.Gateway{Store: st, Acquirer: acquirer, Clock: cfg.Clock, Ledger: books,
 		Secrets: box, ForbidPrivateWebhooks: cfg.Webhooks.ForbidPrivateAddresses, PublicURL: cfg.PublicURL}
 
 	registry := prometheus.NewRegistry()
@@ -136,6 +156,27 @@ func secretsBox(cfg Config) (*secrets.Box, error) {
 		}
 	}
 	return secrets.NewBox(key)
+}
+
+// openLedger loads the operator's rates and fees files, or the defaults,
+// and refuses rates that cannot serve every method.
+func openLedger(ratesFile, feesFile string) (*ledger.Ledger, error) {
+	l := &ledger.Ledger{Rates: ledger.EmbeddedRates(), Pricing: ledger.DefaultPricing()}
+	var err error
+	if ratesFile != "" {
+		if l.Rates, err = ledger.LoadRatesFile(ratesFile); err != nil {
+			return nil, fmt.Errorf("rates file: %w", err)
+		}
+	}
+	if feesFile != "" {
+		if l.Pricing, err = ledger.LoadPricingFile(feesFile); err != nil {
+			return nil, fmt.Errorf("fees file: %w", err)
+		}
+	}
+	if err := l.Check(); err != nil {
+		return nil, fmt.Errorf("rates: %w", err)
+	}
+	return l, nil
 }
 
 // RunBackground runs the timer, pruning and webhook delivery loops until ctx
