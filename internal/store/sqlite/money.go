@@ -178,4 +178,3 @@ func (t *txn) InsertBalanceTransactions(ctx context.Context, txns []*ledger.Tran
 	}
 	return nil
 }
-
