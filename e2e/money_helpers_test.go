@@ -13,7 +13,11 @@ import (
 // testRates is the rates file the money tests point Kassa at (ECB CSV):
 // round numbers, so expected amounts can be worked out by hand.
 // GBP→EUR: ×1.25; CHF→EUR: ÷0.96; IDR→USD: ×1.1/17600 = ÷16000.
+//
+// Kassa's clock starts on 2026-11-26, whose rates are the 25th's; the 27th
+// doubles the pound, for tests that cross midnight.
 const testRates = `Date,USD,GBP,CHF,NOK,IDR,
+2026-11-27,1.1000,0.50000,0.96000,11.5000,17600.00,
 2026-11-25,1.1000,0.80000,0.96000,11.5000,17600.00,
 2026-11-24,1.2000,0.90000,0.95000,11.6000,17000.00,
 `
