@@ -73,3 +73,55 @@ func BenchmarkBinaryCreateConfirm(b *testing.B) {
 func reportThroughput(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "intents/s")
 }
+
+// BenchmarkRefundsOnePayment refunds one cent at a time of a single
+// 999,999.99 EUR Sofort payment from as many goroutines as GOMAXPROCS, over
+// HTTP with stripe-go: every refund contends for the same charge.
+func BenchmarkRefundsOnePayment(b *testing.B) {
+	k := start(b)
+	pi := paidByHelper(b, k, sofortIn("eur", 99_999_999))
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := k.SC.V1Refunds.Create(ctx, refundParams(pi, 1)); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "refunds/s")
+}
+
+// BenchmarkRefundsAcrossPayments refunds b.N different payments in full,
+// from as many goroutines as GOMAXPROCS, over HTTP with stripe-go. The
+// payments are made before the timer starts.
+func BenchmarkRefundsAcrossPayments(b *testing.B) {
+	k := start(b)
+	ids := make(chan string, b.N)
+	for range b.N {
+		ids <- paidByHelper(b, k, sofortIn("eur", 2000))
+	}
+	close(ids)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := k.SC.V1Refunds.Create(ctx, refundParams(<-ids, 0)); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "refunds/s")
+}
+
+// paidByHelper creates a payment and has the sandbox customer pay it, over HTTP.
+func paidByHelper(b *testing.B, k *kassa, params *stripe.PaymentIntentCreateParams) string {
+	pi, err := k.SC.V1PaymentIntents.Create(ctx, params)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := k.post("/v1/test_helpers/payment_intents/"+pi.ID+"/succeed", nil, &stripe.PaymentIntent{}); err != nil {
+		b.Fatal(err)
+	}
+	return pi.ID
+}
