@@ -31,7 +31,7 @@ func (s *Server) retrieveBalanceTransaction(w http.ResponseWriter, r *request) e
 	if err := s.read(r, d); err != nil {
 		return err
 	}
-	return s.retrieve(w, r, "balance transaction", func(ctx context.Context, rd store.Reader) (map[string]any, error) {
+	return s.retrieve(w, r, "balance_transaction", func(ctx context.Context, rd store.Reader) (map[string]any, error) {
 		t, err := rd.BalanceTransaction(ctx, r.Account.ID, r.PathValue("id"))
 		if err != nil {
 			return nil, err

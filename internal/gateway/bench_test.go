@@ -16,7 +16,7 @@ import (
 )
 
 // benchGateway is a gateway on a fresh SQLite file with one account.
-func benchGateway(b *testing.B) (*gateway.Gateway, *gateway.Caller) {
+func benchGateway(b testing.TB) (*gateway.Gateway, *gateway.Caller) {
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "kassa.db"))
 	if err != nil {
@@ -32,7 +32,7 @@ func benchGateway(b *testing.B) (*gateway.Gateway, *gateway.Caller) {
 	return gw, &gateway.Caller{AccountID: keys.ID}
 }
 
-func benchPayment(b *testing.B, gw *gateway.Gateway, c *gateway.Caller, amount int64) string {
+func benchPayment(b testing.TB, gw *gateway.Gateway, c *gateway.Caller, amount int64) string {
 	ctx := context.Background()
 	var id string
 	err := gw.Store.Write(ctx, func(tx store.Tx) error {
@@ -55,7 +55,7 @@ func benchPayment(b *testing.B, gw *gateway.Gateway, c *gateway.Caller, amount i
 	return id
 }
 
-func benchRefund(b *testing.B, gw *gateway.Gateway, c *gateway.Caller, pi string, amount *int64) {
+func benchRefund(b testing.TB, gw *gateway.Gateway, c *gateway.Caller, pi string, amount *int64) {
 	ctx := context.Background()
 	err := gw.Store.Write(ctx, func(tx store.Tx) error {
 		_, err := gw.CreateRefund(ctx, tx, c, gateway.CreateRefundInput{PaymentIntent: pi, RefundInput: payments.RefundInput{Amount: amount}})

@@ -166,32 +166,41 @@ func (g *Gateway) changeRefund(ctx context.Context, tx store.Tx, c *Caller, acco
 }
 
 // SettleDueRefunds completes the pending refunds the acquirer pays out by
-// now, each in its own transaction, and returns how many it completed.
-// Their times live in the refunds' rows, so they survive restarts.
+// now, each in its own transaction, and returns how many it completed. It
+// works through them in batches until none is due, so a burst of refunds
+// is not drained at one batch per tick. Their times live in the refunds'
+// rows, so they survive restarts.
 func (g *Gateway) SettleDueRefunds(ctx context.Context) (int, error) {
-	var due []store.ObjectRef
-	err := g.Store.Read(ctx, func(r store.Reader) error {
-		var err error
-		due, err = r.DueRefunds(ctx, g.Clock.Now(), 100)
-		return err
-	})
-	if err != nil {
-		return 0, err
-	}
+	const batch = 100
 	settled := 0
-	for _, ref := range due {
-		err := g.Store.Write(ctx, func(tx store.Tx) error {
-			r, err := tx.Refund(ctx, ref.AccountID, ref.ID)
-			if err != nil || r.Status != payments.RefundPending || r.SettleAt.IsZero() || g.Clock.Now().Before(r.SettleAt) {
-				return err // decided or moved meanwhile
-			}
-			settled++
-			_, err = g.finishRefund(ctx, tx, nil, ref.AccountID, ref.ID, RefundSucceed)
+	for {
+		var due []store.ObjectRef
+		err := g.Store.Read(ctx, func(r store.Reader) error {
+			var err error
+			due, err = r.DueRefunds(ctx, g.Clock.Now(), batch)
 			return err
 		})
 		if err != nil {
 			return settled, err
 		}
+		for _, ref := range due {
+			err := g.Store.Write(ctx, func(tx store.Tx) error {
+				r, err := tx.Refund(ctx, ref.AccountID, ref.ID)
+				if err != nil || r.Status != payments.RefundPending || r.SettleAt.IsZero() || g.Clock.Now().Before(r.SettleAt) {
+					return err // decided or moved meanwhile
+				}
+				settled++
+				_, err = g.finishRefund(ctx, tx, nil, ref.AccountID, ref.ID, RefundSucceed)
+				return err
+			})
+			if err != nil {
+				return settled, err
+			}
+		}
+		// A refund found due is no longer pending afterwards (settle_at is
+		// cleared), so a full batch means there may be more, never the same.
+		if len(due) < batch || ctx.Err() != nil {
+			return settled, ctx.Err()
+		}
 	}
-	return settled, nil
 }
