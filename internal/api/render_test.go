@@ -84,7 +84,7 @@ func TestGoldenChargeEvent(t *testing.T) {
 func TestGoldenRefundAndChargeWithRefunds(t *testing.T) {
 	r := &payments.Refund{ID: "re_123", AccountID: "acct_1", ChargeID: "ch_123", PaymentIntentID: "pi_123", Method: methods.Sofort,
 		Amount: 500, Currency: "gbp", Status: payments.RefundFailed, Reason: "requested_by_customer", FailureReason: "declined",
-		BalanceTransactionID: "txn_1", FailureBalanceTransactionID: "txn_2", Settled: 569, Created: created}
+		BalanceTransactionID: "txn_1", FailureBalanceTransactionID: "txn_2", SettlementTaken: 569, Created: created}
 	golden(t, "refund_failed.json", renderRefund(r))
 	ch := &payments.Charge{
 		ID: "ch_123", AccountID: "acct_1", PaymentIntentID: "pi_123", PaymentMethodID: "pm_123", Method: methods.Sofort,

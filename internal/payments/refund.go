@@ -77,9 +77,9 @@ type Refund struct {
 	FailureReason               string `json:"failure_reason,omitempty"`
 	BalanceTransactionID        string `json:"balance_transaction,omitempty"`
 	FailureBalanceTransactionID string `json:"failure_balance_transaction,omitempty"`
-	// Settled is what the refund's balance transaction took, in the
+	// SettlementTaken is what the refund's balance transaction took, in the
 	// settlement currency: exactly what a failure gives back.
-	Settled int64 `json:"settled"`
+	SettlementTaken int64 `json:"settlement_taken"`
 	// SettleAt is when the acquirer completes the pending refund on its own
 	// (the sandbox's delay); zero when it reports the outcome later.
 	SettleAt time.Time `json:"settle_at,omitzero"`
@@ -158,7 +158,7 @@ func NewRefund(id string, pi *PaymentIntent, ch *Charge, m methods.Method, in Re
 		Amount: amount, Currency: ch.Currency, Status: RefundPending, Reason: in.Reason, Metadata: metadata, Created: now,
 	}
 	ch.AmountRefunded += amount
-	r.BalanceTransactionID, r.Settled, err = books.takeBack(ch, ledger.Refund, r.ID, "Refund for "+ch.ID, now)
+	r.BalanceTransactionID, r.SettlementTaken, err = books.takeBack(ch, ledger.Refund, r.ID, "Refund for "+ch.ID, now)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -199,7 +199,7 @@ func CancelRefund(r *Refund, ch *Charge, books *Books, now time.Time) ([]Event, 
 func reverse(r *Refund, ch *Charge, status RefundStatus, reason string, books *Books, now time.Time) {
 	r.Status, r.FailureReason, r.SettleAt = status, reason, time.Time{}
 	ch.AmountRefunded -= r.Amount
-	r.FailureBalanceTransactionID = books.giveBack(ch, ledger.RefundFailure, r.ID, "Refund failure for "+ch.ID, r.Settled, now)
+	r.FailureBalanceTransactionID = books.giveBack(ch, ledger.RefundFailure, r.ID, "Refund failure for "+ch.ID, r.SettlementTaken, now)
 }
 
 // UpdateRefund changes a refund's metadata (any status).

@@ -123,7 +123,7 @@ func TestRefundAllByDefault(t *testing.T) {
 		t.Fatalf("charge.refunded snapshot %+v", snap)
 	}
 	// NOK settles in NOK: the whole amount leaves the balance at once.
-	if len(books.Written) != 1 || books.Written[0].Amount != -1099 || books.Written[0].ID != r.BalanceTransactionID || r.Settled != 1099 ||
+	if len(books.Written) != 1 || books.Written[0].Amount != -1099 || books.Written[0].ID != r.BalanceTransactionID || r.SettlementTaken != 1099 ||
 		books.Written[0].Type != "refund" || books.Written[0].Source != "re_1" {
 		t.Fatalf("booked %+v", books.Written[0])
 	}
@@ -210,7 +210,7 @@ func TestFailedRefundCanBeRefundedAgain(t *testing.T) {
 		t.Fatalf("refund %+v charge %+v", r, ch)
 	}
 	back := books.Written[len(books.Written)-1]
-	if back.ID != r.FailureBalanceTransactionID || back.Amount != r.Settled || back.Type != "refund_failure" || ch.Settlement.Reversed != 0 {
+	if back.ID != r.FailureBalanceTransactionID || back.Amount != r.SettlementTaken || back.Type != "refund_failure" || ch.Settlement.Reversed != 0 {
 		t.Fatalf("failure booked %+v, settlement %+v", back, ch.Settlement)
 	}
 	if _, _, err := NewRefund("re_2", succeededIntent(), ch, m, RefundInput{}, books, t0); err != nil {

@@ -29,7 +29,7 @@ var moneyTests = map[string]func(*testing.T, store.Store){
 func refund(accountID, id, charge, pi string, amount int64, created time.Time) *payments.Refund {
 	return &payments.Refund{ID: id, AccountID: accountID, ChargeID: charge, PaymentIntentID: pi, Method: methods.Sofort,
 		Amount: amount, Currency: "eur", Status: payments.RefundPending, Reason: "duplicate",
-		Metadata: map[string]string{"k": "v"}, BalanceTransactionID: "txn_" + id, Settled: amount, Created: created}
+		Metadata: map[string]string{"k": "v"}, BalanceTransactionID: "txn_" + id, SettlementTaken: amount, Created: created}
 }
 
 func testRefunds(t *testing.T, s store.Store) {
