@@ -77,7 +77,7 @@ func (s *Server) retrieveEvent(w http.ResponseWriter, r *request) error {
 		if err != nil {
 			return nil, err
 		}
-		return s.eventView(ctx, rd, e)
+		return renderEvent(e), nil
 	})
 }
 
@@ -95,9 +95,6 @@ func (s *Server) listEvents(w http.ResponseWriter, r *request) error {
 	}
 	return s.list(w, r, "/v1/events", func(ctx context.Context, rd store.Reader) (any, error) {
 		items, more, err := rd.ListEvents(ctx, r.Account.ID, q)
-		if err != nil {
-			return nil, err
-		}
-		return renderListWith(ctx, rd, "/v1/events", items, more, s.eventView)
+		return renderList("/v1/events", items, more, renderEvent), err
 	})
 }

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"kassa/internal/checkout"
-	"kassa/internal/ledger"
 	"kassa/internal/methods"
 	"kassa/internal/payments"
 	"kassa/internal/store"
@@ -236,14 +235,7 @@ func renderCharge(ch *payments.Charge, refunds *chargeRefunds) map[string]any {
 	return view
 }
 
-// eventRelations are what an event's snapshot embeds beyond itself: a
-// dispute's balance transactions (which never change once written).
-type eventRelations struct {
-	disputeTransactions []*ledger.Transaction
-	now                 time.Time
-}
-
-func renderEvent(e *store.Event, rel eventRelations) map[string]any {
+func renderEvent(e *store.Event) map[string]any {
 	var object map[string]any
 	switch o := e.Object.(type) {
 	case *payments.PaymentIntent:
@@ -261,7 +253,8 @@ func renderEvent(e *store.Event, rel eventRelations) map[string]any {
 	case *payments.Refund:
 		object = renderRefund(o)
 	case *payments.Dispute:
-		object = renderDispute(o, rel.disputeTransactions, rel.now)
+		// As it was then: its balance transactions' status at the event.
+		object = renderDispute(o, e.Created)
 	}
 	var req any = map[string]any{"id": nil, "idempotency_key": nil}
 	if e.RequestID != "" {
@@ -282,9 +275,7 @@ func renderEvent(e *store.Event, rel eventRelations) map[string]any {
 
 // EventJSON is an event's wire JSON, as GET /v1/events/{id} shows it and
 // webhooks deliver it.
-func EventJSON(e *store.Event) ([]byte, error) {
-	return json.Marshal(renderEvent(e, eventRelations{now: e.Created}))
-}
+func EventJSON(e *store.Event) ([]byte, error) { return json.Marshal(renderEvent(e)) }
 
 // renderList is Stripe's list envelope around rendered items.
 func renderList[T any](url string, items []T, hasMore bool, render func(T) map[string]any) map[string]any {

@@ -35,7 +35,7 @@ func TestGoldenSessionCompletedEvent(t *testing.T) {
 	s.CustomerDetails = &checkout.CustomerDetails{Email: "anthony@example.com", Country: "DE"}
 	e := &store.Event{ID: "evt_456", AccountID: "acct_1", Type: checkout.EventCompleted, APIVersion: "2025-08-27.basil",
 		Created: created, Object: s}
-	golden(t, "event_checkout_session_completed.json", renderEvent(e, eventRelations{}))
+	golden(t, "event_checkout_session_completed.json", renderEvent(e))
 }
 
 func TestLineItemsExpandProduct(t *testing.T) {

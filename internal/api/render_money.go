@@ -47,13 +47,13 @@ func renderRefund(r *payments.Refund) map[string]any {
 	return view
 }
 
-func renderDispute(d *payments.Dispute, txns []*ledger.Transaction, now time.Time) map[string]any {
+func renderDispute(d *payments.Dispute, now time.Time) map[string]any {
 	evidence := map[string]any{"enhanced_evidence": map[string]any{}}
 	for _, f := range payments.EvidenceFields {
 		evidence[f] = orNil(d.Evidence[f])
 	}
-	bts := make([]map[string]any, len(txns))
-	for i, t := range txns {
+	bts := make([]map[string]any, len(d.BalanceTransactions))
+	for i, t := range d.BalanceTransactions {
 		bts[i] = renderBalanceTransaction(t, now)
 	}
 	return map[string]any{

@@ -78,7 +78,7 @@ func TestGoldenChargeEvent(t *testing.T) {
 	}
 	e := &store.Event{ID: "evt_123", AccountID: "acct_1", Type: payments.EventChargeSucceeded, APIVersion: "2025-08-27.basil",
 		Created: created, Object: ch}
-	golden(t, "event_charge_succeeded.json", renderEvent(e, eventRelations{}))
+	golden(t, "event_charge_succeeded.json", renderEvent(e))
 }
 
 func TestGoldenRefundAndChargeWithRefunds(t *testing.T) {
@@ -105,8 +105,8 @@ func TestGoldenDisputeAndBalanceTransactions(t *testing.T) {
 	d := &payments.Dispute{ID: "dp_123", AccountID: "acct_1", ChargeID: "ch_123", PaymentIntentID: "pi_123",
 		Method: methods.BankTransferID, Amount: 150000000, Currency: "idr", Status: payments.DisputeUnderReview, Reason: "fraudulent",
 		Evidence: map[string]string{"customer_name": "Budi"}, SubmissionCount: 1, DueBy: created.Add(7 * 24 * time.Hour),
-		BalanceTransactionIDs: []string{"txn_w"}, Withdrawn: 8995, Created: created}
-	golden(t, "dispute_under_review.json", renderDispute(d, []*ledger.Transaction{withdrawal}, created))
+		BalanceTransactions: []*ledger.Transaction{withdrawal}, Withdrawn: 8995, Created: created}
+	golden(t, "dispute_under_review.json", renderDispute(d, created))
 	charge := &ledger.Transaction{ID: "txn_c", AccountID: "acct_1", Type: "charge", ReportingCategory: "charge", Source: "ch_123",
 		Amount: 8995, Fee: 120, Net: 8875, Currency: "usd", ExchangeRate: rate,
 		FeeDetails:  []ledger.FeeDetail{{Amount: 120, Currency: "usd", Description: "Kassa processing fees", Type: "stripe_fee"}},

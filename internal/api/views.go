@@ -35,28 +35,6 @@ func chargeView(ctx context.Context, rd store.Reader, ch *payments.Charge) (map[
 	return renderCharge(ch, &chargeRefunds{items: items, hasMore: more}), nil
 }
 
-func (s *Server) eventView(ctx context.Context, rd store.Reader, e *store.Event) (map[string]any, error) {
-	rel := eventRelations{now: s.Clock.Now()}
-	if d, ok := e.Object.(*payments.Dispute); ok {
-		var err error
-		if rel.disputeTransactions, err = transactions(ctx, rd, d.AccountID, d.BalanceTransactionIDs); err != nil {
-			return nil, err
-		}
-	}
-	return renderEvent(e, rel), nil
-}
-
-func transactions(ctx context.Context, rd store.Reader, accountID string, ids []string) ([]*ledger.Transaction, error) {
-	out := make([]*ledger.Transaction, len(ids))
-	for i, id := range ids {
-		var err error
-		if out[i], err = rd.BalanceTransaction(ctx, accountID, id); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
 var refundExpansions = []string{"charge", "payment_intent", "balance_transaction", "failure_balance_transaction"}
 
 func (s *Server) refundView(ctx context.Context, rd store.Reader, r *payments.Refund, expand map[string]bool) (map[string]any, error) {
@@ -79,11 +57,7 @@ func (s *Server) refundView(ctx context.Context, rd store.Reader, r *payments.Re
 var disputeExpansions = []string{"charge", "payment_intent"}
 
 func (s *Server) disputeView(ctx context.Context, rd store.Reader, d *payments.Dispute, expand map[string]bool) (map[string]any, error) {
-	txns, err := transactions(ctx, rd, d.AccountID, d.BalanceTransactionIDs)
-	if err != nil {
-		return nil, err
-	}
-	view := renderDispute(d, txns, s.Clock.Now())
+	view := renderDispute(d, s.Clock.Now())
 	return view, s.expandPayment(ctx, rd, view, d.AccountID, d.ChargeID, d.PaymentIntentID, expand)
 }
 

@@ -33,26 +33,26 @@ func (b *Books) capture(ch *Charge, now time.Time) error {
 }
 
 // takeBack books money leaving for the charge after its holds grew to
-// ch.Held(); it returns the transaction's id and the settlement amount taken.
-func (b *Books) takeBack(ch *Charge, kind ledger.Kind, source, description string, now time.Time) (string, int64, error) {
+// ch.Held(); it returns the transaction and the settlement amount taken.
+func (b *Books) takeBack(ch *Charge, kind ledger.Kind, source, description string, now time.Time) (*ledger.Transaction, int64, error) {
 	if ch.Settlement == nil {
 		// A charge captured before Kassa kept a ledger: book it now, so
 		// what is taken back has something to come from.
 		if err := b.capture(ch, now); err != nil {
-			return "", 0, err
+			return nil, 0, err
 		}
 	}
 	txn, taken, err := b.Ledger.TakeBack(ch.Settlement, kind, b.movement(ch, source, description, now), ch.Held())
 	if err != nil {
-		return "", 0, err
+		return nil, 0, err
 	}
 	b.Written = append(b.Written, txn)
-	return txn.ID, taken, nil
+	return txn, taken, nil
 }
 
 // giveBack books money returning to the balance: exactly what a takeBack took.
-func (b *Books) giveBack(ch *Charge, kind ledger.Kind, source, description string, taken int64, now time.Time) string {
+func (b *Books) giveBack(ch *Charge, kind ledger.Kind, source, description string, taken int64, now time.Time) *ledger.Transaction {
 	txn := b.Ledger.GiveBack(ch.Settlement, kind, b.movement(ch, source, description, now), taken)
 	b.Written = append(b.Written, txn)
-	return txn.ID
+	return txn
 }

@@ -81,8 +81,10 @@ type Dispute struct {
 	PastDue         bool              `json:"past_due,omitempty"`
 	DueBy           time.Time         `json:"due_by"`
 	Metadata        map[string]string `json:"metadata,omitempty"`
-	// BalanceTransactionIDs: the withdrawal, and the reinstatement if won.
-	BalanceTransactionIDs []string `json:"balance_transactions,omitempty"`
+	// BalanceTransactions: the withdrawal, and the reinstatement if won.
+	// They never change, and Stripe's dispute embeds them whole, so the
+	// dispute (and every event's snapshot of it) carries copies.
+	BalanceTransactions []*ledger.Transaction `json:"balance_transactions,omitempty"`
 	// Withdrawn is what the withdrawal took, in the settlement currency
 	// (without the dispute fee): exactly what winning gives back.
 	Withdrawn int64     `json:"withdrawn"`
@@ -94,7 +96,7 @@ func (d *Dispute) Clone() *Dispute {
 	c := *d
 	c.Evidence = cloneMap(d.Evidence)
 	c.Metadata = cloneMap(d.Metadata)
-	c.BalanceTransactionIDs = slices.Clone(d.BalanceTransactionIDs)
+	c.BalanceTransactions = slices.Clone(d.BalanceTransactions)
 	return &c
 }
 
@@ -174,7 +176,7 @@ func OpenDispute(id string, pi *PaymentIntent, ch *Charge, m methods.Method, in 
 	if err != nil {
 		return nil, nil, err
 	}
-	d.BalanceTransactionIDs, d.Withdrawn = []string{txn}, taken
+	d.BalanceTransactions, d.Withdrawn = []*ledger.Transaction{txn}, taken
 	return d, []Event{disputeEvent(EventDisputeCreated, d), disputeEvent(EventDisputeFundsWithdrawn, d)}, nil
 }
 
@@ -268,6 +270,6 @@ func DecideDispute(d *Dispute, ch *Charge, won bool, books *Books, now time.Time
 	d.Status = DisputeWon
 	ch.AmountDisputed = 0
 	txn := books.giveBack(ch, ledger.DisputeReinstatement, d.ID, "Chargeback reversal for "+ch.ID, d.Withdrawn, now)
-	d.BalanceTransactionIDs = append(d.BalanceTransactionIDs, txn)
+	d.BalanceTransactions = append(d.BalanceTransactions, txn)
 	return []Event{disputeEvent(EventDisputeClosed, d), disputeEvent(EventDisputeFundsReinstated, d)}, nil
 }

@@ -115,7 +115,7 @@ func TestDisputeWithdrawsAndWinningReinstates(t *testing.T) {
 	}
 	eventsOf(t, events, EventDisputeCreated, EventDisputeFundsWithdrawn)
 	if d.Status != DisputeNeedsResponse || d.Amount != 1000 || d.Reason != "fraudulent" || !d.DueBy.Equal(t0.Add(7*24*time.Hour)) ||
-		!ch.Disputed() || ch.AmountDisputed != 1000 || ch.Refundable() != 99 || len(d.BalanceTransactionIDs) != 1 {
+		!ch.Disputed() || ch.AmountDisputed != 1000 || ch.Refundable() != 99 || len(d.BalanceTransactions) != 1 || d.BalanceTransactions[0] != books.Written[0] {
 		t.Fatalf("dispute %+v charge %+v", d, ch)
 	}
 	withdrawal := books.Written[0]
@@ -146,7 +146,7 @@ func TestDisputeWithdrawsAndWinningReinstates(t *testing.T) {
 	eventsOf(t, events, EventDisputeClosed, EventDisputeFundsReinstated)
 	back := books.Written[len(books.Written)-1]
 	if d.Status != DisputeWon || ch.AmountDisputed != 0 || ch.Refundable() != 1000 || back.Amount != 1000 ||
-		back.ReportingCategory != "dispute_reversal" || len(d.BalanceTransactionIDs) != 2 || d.BalanceTransactionIDs[1] != back.ID {
+		back.ReportingCategory != "dispute_reversal" || len(d.BalanceTransactions) != 2 || d.BalanceTransactions[1].ID != back.ID {
 		t.Fatalf("after winning: dispute %+v charge %+v txn %+v", d, ch, back)
 	}
 	if !ch.Disputed() {

@@ -158,10 +158,11 @@ func NewRefund(id string, pi *PaymentIntent, ch *Charge, m methods.Method, in Re
 		Amount: amount, Currency: ch.Currency, Status: RefundPending, Reason: in.Reason, Metadata: metadata, Created: now,
 	}
 	ch.AmountRefunded += amount
-	r.BalanceTransactionID, r.SettlementTaken, err = books.takeBack(ch, ledger.Refund, r.ID, "Refund for "+ch.ID, now)
+	txn, taken, err := books.takeBack(ch, ledger.Refund, r.ID, "Refund for "+ch.ID, now)
 	if err != nil {
 		return nil, nil, err
 	}
+	r.BalanceTransactionID, r.SettlementTaken = txn.ID, taken
 	return r, []Event{refundEvent(EventRefundCreated, r), chargeEvent(EventChargeRefunded, ch)}, nil
 }
 
@@ -199,7 +200,7 @@ func CancelRefund(r *Refund, ch *Charge, books *Books, now time.Time) ([]Event, 
 func reverse(r *Refund, ch *Charge, status RefundStatus, reason string, books *Books, now time.Time) {
 	r.Status, r.FailureReason, r.SettleAt = status, reason, time.Time{}
 	ch.AmountRefunded -= r.Amount
-	r.FailureBalanceTransactionID = books.giveBack(ch, ledger.RefundFailure, r.ID, "Refund failure for "+ch.ID, r.SettlementTaken, now)
+	r.FailureBalanceTransactionID = books.giveBack(ch, ledger.RefundFailure, r.ID, "Refund failure for "+ch.ID, r.SettlementTaken, now).ID
 }
 
 // UpdateRefund changes a refund's metadata (any status).

@@ -130,7 +130,7 @@ func testDueRefunds(t *testing.T, s store.Store) {
 func dispute(accountID, id, charge, pi string, created time.Time) *payments.Dispute {
 	return &payments.Dispute{ID: id, AccountID: accountID, ChargeID: charge, PaymentIntentID: pi, Method: methods.BankTransferID,
 		Amount: 500, Currency: "idr", Status: payments.DisputeNeedsResponse, Reason: "fraudulent",
-		DueBy: created.Add(7 * 24 * time.Hour), BalanceTransactionIDs: []string{"txn_w"}, Withdrawn: 3, Created: created}
+		DueBy: created.Add(7 * 24 * time.Hour), BalanceTransactions: []*ledger.Transaction{txn(accountID, "txn_w", "adjustment", id, "usd", -3, created, created)}, Withdrawn: 3, Created: created}
 }
 
 func testDisputes(t *testing.T, s store.Store) {
