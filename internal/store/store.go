@@ -151,6 +151,7 @@ type Tx interface {
 	UpdateDispute(ctx context.Context, d *payments.Dispute) error
 	// InsertBalanceTransactions appends ledger entries; they never change.
 	InsertBalanceTransactions(ctx context.Context, txns []*ledger.Transaction) error
+
 	InsertWebhookEndpoint(ctx context.Context, e *webhooks.Endpoint) error
 	UpdateWebhookEndpoint(ctx context.Context, e *webhooks.Endpoint) error
 	// DeleteWebhookEndpoint deletes an endpoint and cancels its pending
