@@ -27,9 +27,6 @@ type Charge struct {
 	// AmountRefunded is Stripe's: what was released uncaptured plus every
 	// refund that has not failed or been canceled.
 	AmountRefunded int64 `json:"amount_refunded"`
-	// AmountReleased is the part of the authorization never captured (a
-	// partial capture's rest, a canceled authorization): no money moved.
-	AmountReleased int64 `json:"amount_released,omitempty"`
 	// AmountDisputed is what a dispute that is open or lost holds back.
 	AmountDisputed int64  `json:"amount_disputed,omitempty"`
 	DisputeID      string `json:"dispute,omitempty"`
@@ -59,8 +56,19 @@ func (c *Charge) Refunded() bool { return c.AmountRefunded > 0 && c.AmountRefund
 // Disputed is Stripe's disputed flag: the charge has (had) a dispute.
 func (c *Charge) Disputed() bool { return c.DisputeID != "" }
 
+// released is the part of the authorization never captured — a partial
+// capture's rest, a canceled authorization — which Stripe counts in
+// amount_refunded although no money moved. It follows from the amounts, so
+// charges stored before refunds existed need no migration.
+func (c *Charge) released() int64 {
+	if c.Captured {
+		return c.Amount - c.AmountCaptured
+	}
+	return c.AmountRefunded
+}
+
 // Refunds is what refunds that have not failed or been canceled give back.
-func (c *Charge) Refunds() int64 { return c.AmountRefunded - c.AmountReleased }
+func (c *Charge) Refunds() int64 { return c.AmountRefunded - c.released() }
 
 // Held is what refunds and disputes hold of the captured amount; it never
 // exceeds AmountCaptured.

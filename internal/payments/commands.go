@@ -451,7 +451,6 @@ func Cancel(pi *PaymentIntent, latest *Charge, reason string, now time.Time) ([]
 		// Nothing was captured, so nothing moves in the balance: the
 		// authorization is released, which Stripe shows as refunded.
 		latest.AmountRefunded = latest.Amount
-		latest.AmountReleased = latest.Amount
 	}
 	pi.Status = Canceled
 	pi.AmountCapturable = 0
@@ -482,7 +481,6 @@ func Capture(pi *PaymentIntent, ch *Charge, amount *int64, books *Books, now tim
 	ch.Captured = true
 	ch.AmountCaptured = capture
 	ch.AmountRefunded = ch.Amount - capture
-	ch.AmountReleased = ch.Amount - capture
 	if err := books.capture(ch, now); err != nil {
 		return nil, err
 	}

@@ -47,7 +47,3 @@ CREATE TABLE balance_transactions (
 CREATE INDEX balance_transactions_account ON balance_transactions(account_id, seq);
 CREATE INDEX balance_transactions_source ON balance_transactions(account_id, source, seq);
 CREATE INDEX balance_transactions_balance ON balance_transactions(account_id, currency, available_on, net);
-
--- Until now amount_refunded only ever held released, uncaptured amounts.
-UPDATE charges SET data = json_set(data, '$.amount_released', json_extract(data, '$.amount_refunded'))
-WHERE json_extract(data, '$.amount_refunded') > 0;
