@@ -2,7 +2,6 @@ package gateway_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -12,17 +11,14 @@ import (
 	"kassa/internal/payments"
 	"kassa/internal/sandbox"
 	"kassa/internal/store"
-	"kassa/internal/store/sqlite"
+	"kassa/internal/store/testdb"
 )
 
-// benchGateway is a gateway on a fresh SQLite file with one account.
+// benchGateway is a gateway with one account on a fresh database: SQLite,
+// or PostgreSQL with KASSA_TEST_DB=postgres.
 func benchGateway(b testing.TB) (*gateway.Gateway, *gateway.Caller) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "kassa.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { st.Close() })
+	st := testdb.Open(b)
 	gw := &gateway.Gateway{Store: st, Acquirer: &sandbox.Acquirer{PublicURL: "http://kassa.test", RefundDelay: time.Minute},
 		Clock: clock.NewManual(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC))}
 	keys, err := gw.CreateAccount(ctx, "Bench Shop")

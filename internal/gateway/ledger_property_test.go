@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"math/big"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -19,7 +18,7 @@ import (
 	"kassa/internal/payments"
 	"kassa/internal/sandbox"
 	"kassa/internal/store"
-	"kassa/internal/store/sqlite"
+	"kassa/internal/store/testdb"
 )
 
 // The test's own account of one payment: what it received and what its
@@ -68,11 +67,7 @@ func (p *paymentModel) held() (refunds, disputed int64) {
 // balance equals the sum of the balance transactions.
 func TestLedgerInvariantsOverRandomHistories(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "kassa.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := testdb.Open(t) // SQLite, or PostgreSQL with KASSA_TEST_DB=postgres
 	clk := clock.NewManual(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC))
 	books := ledger.Default()
 	gw := &gateway.Gateway{Store: st, Acquirer: &sandbox.Acquirer{PublicURL: "http://kassa.test"}, Clock: clk, Ledger: books}
