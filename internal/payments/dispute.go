@@ -53,15 +53,10 @@ var disputeVerbs = map[DisputeAction]string{
 }
 
 func guardDispute(d *Dispute, action DisputeAction) error {
-	allowed := disputeAllowedFrom[action]
-	if slices.Contains(allowed, d.Status) {
-		return nil
+	if err := checkStatus(disputeAllowedFrom, disputeVerbs, action, d.Status, CodeDisputeUnexpectedState, "dispute"); err != nil {
+		return err
 	}
-	names := make([]string, len(allowed))
-	for i, s := range allowed {
-		names[i] = string(s)
-	}
-	return stateError(CodeDisputeUnexpectedState, "dispute", disputeVerbs[action], string(d.Status), names)
+	return nil
 }
 
 // Dispute is a chargeback: the payer's bank takes (part of) a payment back

@@ -49,15 +49,10 @@ var refundVerbs = map[RefundAction]string{
 }
 
 func guardRefund(r *Refund, action RefundAction) error {
-	allowed := refundAllowedFrom[action]
-	if slices.Contains(allowed, r.Status) {
-		return nil
+	if err := checkStatus(refundAllowedFrom, refundVerbs, action, r.Status, CodeRefundUnexpectedState, "refund"); err != nil {
+		return err
 	}
-	names := make([]string, len(allowed))
-	for i, s := range allowed {
-		names[i] = string(s)
-	}
-	return stateError(CodeRefundUnexpectedState, "refund", refundVerbs[action], string(r.Status), names)
+	return nil
 }
 
 // Refund gives (part of) a captured payment back to the customer.

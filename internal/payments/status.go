@@ -2,6 +2,7 @@ package payments
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -86,26 +87,27 @@ func Allows(status Status, action Action) bool {
 // guard returns Stripe's payment_intent_unexpected_state error when the
 // intent's status does not allow the action.
 func guard(pi *PaymentIntent, action Action) error {
-	if Allows(pi.Status, action) {
-		return nil
+	if err := checkStatus(allowedFrom, verbs, action, pi.Status, CodeUnexpectedState, "PaymentIntent"); err != nil {
+		err.Intent = pi
+		return err
 	}
-	allowed := make([]string, len(allowedFrom[action]))
-	for i, s := range allowedFrom[action] {
-		allowed[i] = string(s)
-	}
-	return &Error{
-		Code:   CodeUnexpectedState,
-		Intent: pi,
-		Message: fmt.Sprintf("This PaymentIntent could not be %s because it has a status of %s. "+
-			"Only a PaymentIntent with one of the following statuses may be %s: %s.",
-			verbs[action], pi.Status, verbs[action], strings.Join(allowed, ", ")),
-	}
+	return nil
 }
 
-// stateError is the error for a refund's or dispute's action its status
-// does not allow, phrased like Stripe's intent errors.
-func stateError(code, object, verb, status string, allowed []string) *Error {
+// checkStatus is every state machine's guard (intents, refunds, disputes):
+// nil when status may start action, otherwise the error naming the current
+// status and the allowed ones, phrased like Stripe's.
+func checkStatus[S ~string, A comparable](allowedFrom map[A][]S, verbs map[A]string, action A, status S, code, object string) *Error {
+	allowed := allowedFrom[action]
+	if slices.Contains(allowed, status) {
+		return nil
+	}
+	names := make([]string, len(allowed))
+	for i, s := range allowed {
+		names[i] = string(s)
+	}
+	verb := verbs[action]
 	return &Error{Code: code, Message: fmt.Sprintf("This %s could not be %s because it has a status of %s. "+
 		"Only a %s with one of the following statuses may be %s: %s.",
-		object, verb, status, object, verb, strings.Join(allowed, ", "))}
+		object, verb, status, object, verb, strings.Join(names, ", "))}
 }
