@@ -71,23 +71,11 @@ func (g *Gateway) changeDispute(ctx context.Context, tx store.Tx, c *Caller, id 
 	if err != nil {
 		return nil, err
 	}
-	ch, err := tx.Charge(ctx, c.AccountID, d.ChargeID)
+	err = g.changeOnCharge(ctx, tx, c, c.AccountID, d.ChargeID,
+		func(ch *payments.Charge, books *payments.Books) ([]payments.Event, error) { return change(d, ch, books) },
+		func() error { return tx.UpdateDispute(ctx, d) })
 	if err != nil {
 		return nil, err
 	}
-	books := g.books()
-	events, err := change(d, ch, books)
-	if err != nil {
-		return nil, err
-	}
-	if err := tx.UpdateDispute(ctx, d); err != nil {
-		return nil, err
-	}
-	if err := tx.UpdateCharge(ctx, ch); err != nil {
-		return nil, err
-	}
-	if err := g.book(ctx, tx, books); err != nil {
-		return nil, err
-	}
-	return d, g.record(ctx, tx, c.AccountID, c, events)
+	return d, nil
 }

@@ -144,25 +144,38 @@ func (g *Gateway) changeRefund(ctx context.Context, tx store.Tx, c *Caller, acco
 	if err != nil {
 		return nil, err
 	}
-	ch, err := tx.Charge(ctx, accountID, r.ChargeID)
+	err = g.changeOnCharge(ctx, tx, c, accountID, r.ChargeID,
+		func(ch *payments.Charge, books *payments.Books) ([]payments.Event, error) { return change(r, ch, books) },
+		func() error { return tx.UpdateRefund(ctx, r) })
 	if err != nil {
 		return nil, err
+	}
+	return r, nil
+}
+
+// changeOnCharge applies a change to a charge's refund or dispute and saves
+// the object (save), the charge, the ledger entries and the events together.
+func (g *Gateway) changeOnCharge(ctx context.Context, tx store.Tx, c *Caller, accountID, chargeID string,
+	change func(*payments.Charge, *payments.Books) ([]payments.Event, error), save func() error) error {
+	ch, err := tx.Charge(ctx, accountID, chargeID)
+	if err != nil {
+		return err
 	}
 	books := g.books()
-	events, err := change(r, ch, books)
+	events, err := change(ch, books)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if err := tx.UpdateRefund(ctx, r); err != nil {
-		return nil, err
+	if err := save(); err != nil {
+		return err
 	}
 	if err := tx.UpdateCharge(ctx, ch); err != nil {
-		return nil, err
+		return err
 	}
 	if err := g.book(ctx, tx, books); err != nil {
-		return nil, err
+		return err
 	}
-	return r, g.record(ctx, tx, accountID, c, events)
+	return g.record(ctx, tx, accountID, c, events)
 }
 
 // SettleDueRefunds completes the pending refunds the acquirer pays out by
