@@ -24,7 +24,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	key := fs.String("key", os.Getenv("KASSA_BENCH_KEY"), "secret key (KASSA_BENCH_KEY)")
 	rate := fs.Float64("rate", 500, "requests per second, all operations together")
 	duration := fs.Duration("duration", 30*time.Second, "how long to send")
-	mix := fs.String("mix", "create_confirm=50,complete=25,retrieve=15,list=10", "operation weights")
+	mix := fs.String("mix", "create_confirm=45,complete=25,retrieve=15,list=10,refund=5", "operation weights")
 	maxInFlight := fs.Int("max-in-flight", 2048, "outstanding requests beyond this are dropped and counted")
 	out := fs.String("out", "", "write the results as JSON to this file")
 	if err := fs.Parse(args); err != nil {
@@ -68,7 +68,7 @@ func parseMix(s string) (map[loadgen.Op]int, error) {
 			return nil, fmt.Errorf("bench: --mix wants op=weight pairs, got %q", part)
 		}
 		switch op := loadgen.Op(name); op {
-		case loadgen.OpCreateConfirm, loadgen.OpComplete, loadgen.OpRetrieve, loadgen.OpList:
+		case loadgen.OpCreateConfirm, loadgen.OpComplete, loadgen.OpRetrieve, loadgen.OpList, loadgen.OpRefund:
 			out[op] = w
 		default:
 			return nil, fmt.Errorf("bench: unknown operation %q", name)

@@ -27,6 +27,7 @@ const (
 	OpRetrieve      Op = "retrieve"       // GET /v1/payment_intents/{id}
 	OpList          Op = "list"           // GET /v1/payment_intents?limit=10
 	OpComplete      Op = "complete"       // POST /v1/test_helpers/payment_intents/{id}/succeed
+	OpRefund        Op = "refund"         // POST /v1/refunds, 1 minor unit of a completed payment
 )
 
 // Config describes a run.
@@ -44,7 +45,7 @@ type Config struct {
 
 // DefaultMix is a checkout-like workload: most traffic creates and confirms
 // payments; customers finish half of them; merchants look them up.
-var DefaultMix = map[Op]int{OpCreateConfirm: 50, OpComplete: 25, OpRetrieve: 15, OpList: 10}
+var DefaultMix = map[Op]int{OpCreateConfirm: 45, OpComplete: 25, OpRetrieve: 15, OpList: 10, OpRefund: 5}
 
 // Snapshot is the progress so far.
 type Snapshot struct {
@@ -142,6 +143,7 @@ type runner struct {
 	results map[Op]*OpResult
 	errs    map[string]int
 	created []string // intents awaiting the customer, for complete
+	paid    []string // completed intents, for refund
 	seen    []string // any intent, for retrieve
 }
 
@@ -215,7 +217,28 @@ func (r *runner) do(ctx context.Context, op Op) error {
 		if id == "" {
 			return r.call(ctx, "GET", "/v1/payment_intents?limit=1", nil, nil)
 		}
-		return r.call(ctx, "POST", "/v1/test_helpers/payment_intents/"+id+"/succeed", url.Values{}, nil)
+		if err := r.call(ctx, "POST", "/v1/test_helpers/payment_intents/"+id+"/succeed", url.Values{}, nil); err != nil {
+			return err
+		}
+		r.mu.Lock()
+		r.paid = append(r.paid, id)
+		if len(r.paid) > 10000 {
+			r.paid = r.paid[len(r.paid)-10000:]
+		}
+		r.mu.Unlock()
+		return nil
+	case OpRefund:
+		r.mu.Lock()
+		var id string
+		if n := len(r.paid); n > 0 {
+			id = r.paid[rand.IntN(n)]
+		}
+		r.mu.Unlock()
+		if id == "" {
+			return r.call(ctx, "GET", "/v1/payment_intents?limit=1", nil, nil)
+		}
+		// One minor unit, so a payment takes many refunds before it is used up.
+		return r.call(ctx, "POST", "/v1/refunds", url.Values{"payment_intent": {id}, "amount": {"1"}}, nil)
 	case OpRetrieve:
 		r.mu.Lock()
 		var id string

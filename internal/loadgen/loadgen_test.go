@@ -39,11 +39,11 @@ func fakeStripe(t *testing.T, delay time.Duration, seen map[string]*atomic.Int64
 }
 
 func TestRunSendsTheScheduleAndCountsOutcomes(t *testing.T) {
-	seen := map[string]*atomic.Int64{"POST payment_intents": {}, "POST test_helpers": {}, "GET payment_intents": {}}
+	seen := map[string]*atomic.Int64{"POST payment_intents": {}, "POST test_helpers": {}, "GET payment_intents": {}, "POST refunds": {}}
 	srv := fakeStripe(t, 0, seen)
 	res, err := Run(context.Background(), Config{
 		BaseURL: srv.URL, SecretKey: "sk_test_x", Rate: 400, Duration: 500 * time.Millisecond,
-		Mix: map[Op]int{OpCreateConfirm: 2, OpComplete: 1, OpList: 1},
+		Mix: map[Op]int{OpCreateConfirm: 2, OpComplete: 1, OpList: 1, OpRefund: 1},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -56,10 +56,14 @@ func TestRunSendsTheScheduleAndCountsOutcomes(t *testing.T) {
 	if creates.Count == 0 || creates.Errors != 0 || int64(creates.Count) != seen["POST payment_intents"].Load() {
 		t.Fatalf("creates %+v, server saw %d", creates, seen["POST payment_intents"].Load())
 	}
-	// A completion that finds no intent yet lists instead, and fails like a list.
-	completes := res.Ops[OpComplete]
-	if lists.Count == 0 || lists.Errors != lists.Count || res.ErrorSample["GET payment_intents: HTTP 500 boom"] != lists.Count+completes.Errors {
-		t.Fatalf("lists %+v completes %+v errors %v", lists, completes, res.ErrorSample)
+	// A completion or refund that finds no intent yet lists instead, and
+	// fails like a list; refunds go to completed payments only.
+	completes, refunds := res.Ops[OpComplete], res.Ops[OpRefund]
+	if refunds.Count == 0 || seen["POST refunds"].Load() != int64(refunds.Count-refunds.Errors) {
+		t.Fatalf("refunds %+v, server saw %d", refunds, seen["POST refunds"].Load())
+	}
+	if lists.Count == 0 || lists.Errors != lists.Count || res.ErrorSample["GET payment_intents: HTTP 500 boom"] != lists.Count+completes.Errors+refunds.Errors {
+		t.Fatalf("lists %+v completes %+v refunds %+v errors %v", lists, completes, refunds, res.ErrorSample)
 	}
 	if res.All.P50 <= 0 || res.All.P50 > res.All.P99 || res.All.P99 > res.All.Max {
 		t.Fatalf("percentiles out of order: %+v", res.All)
