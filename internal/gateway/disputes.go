@@ -72,7 +72,9 @@ func (g *Gateway) changeDispute(ctx context.Context, tx store.Tx, c *Caller, id 
 		return nil, err
 	}
 	err = g.changeOnCharge(ctx, tx, c, c.AccountID, d.ChargeID,
-		func(ch *payments.Charge, books *payments.Books) ([]payments.Event, error) { return change(d, ch, books) },
+		func(ch *payments.Charge, books *payments.Books) ([]payments.Event, error) {
+			return change(d, ch, books)
+		},
 		func() error { return tx.UpdateDispute(ctx, d) })
 	if err != nil {
 		return nil, err

@@ -145,7 +145,9 @@ func (g *Gateway) changeRefund(ctx context.Context, tx store.Tx, c *Caller, acco
 		return nil, err
 	}
 	err = g.changeOnCharge(ctx, tx, c, accountID, r.ChargeID,
-		func(ch *payments.Charge, books *payments.Books) ([]payments.Event, error) { return change(r, ch, books) },
+		func(ch *payments.Charge, books *payments.Books) ([]payments.Event, error) {
+			return change(r, ch, books)
+		},
 		func() error { return tx.UpdateRefund(ctx, r) })
 	if err != nil {
 		return nil, err
