@@ -7,7 +7,9 @@ package secrets
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -19,7 +21,10 @@ import (
 const KeySize = 32
 
 // Box seals and opens secrets with one key.
-type Box struct{ aead cipher.AEAD }
+type Box struct {
+	aead cipher.AEAD
+	key  []byte
+}
 
 // NewBox makes a Box from a 32-byte key.
 func NewBox(key []byte) (*Box, error) {
@@ -34,7 +39,7 @@ func NewBox(key []byte) (*Box, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Box{aead: aead}, nil
+	return &Box{aead: aead, key: append([]byte(nil), key...)}, nil
 }
 
 // Seal encrypts plaintext bound to context (e.g. the owning object's id),
@@ -45,6 +50,16 @@ func (b *Box) Seal(plaintext, context []byte) []byte {
 		panic("secrets: crypto/rand failed: " + err.Error())
 	}
 	return b.aead.Seal(nonce, nonce, plaintext, context)
+}
+
+// Derive returns a secret of its own for label (HMAC-SHA256 of the label
+// under the key): stable for as long as the key is, so secrets Kassa hands
+// out (a Shopware app's secret) need no storage, and different labels
+// share nothing.
+func (b *Box) Derive(label string) []byte {
+	mac := hmac.New(sha256.New, b.key)
+	mac.Write([]byte("kassa derive\x00" + label))
+	return mac.Sum(nil)
 }
 
 // ErrOpen means a sealed value was not made by this key for this context.

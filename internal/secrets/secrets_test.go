@@ -60,3 +60,23 @@ func TestKeyFile(t *testing.T) {
 		t.Fatal("a damaged key file was accepted")
 	}
 }
+
+func TestDerive(t *testing.T) {
+	key := bytes.Repeat([]byte{7}, KeySize)
+	b1, _ := NewBox(key)
+	b2, _ := NewBox(key)
+	other, _ := NewBox(bytes.Repeat([]byte{8}, KeySize))
+	a := b1.Derive("shopware app acct_1")
+	if len(a) != 32 {
+		t.Fatalf("derived %d bytes; want 32", len(a))
+	}
+	if !bytes.Equal(a, b2.Derive("shopware app acct_1")) {
+		t.Error("the same key and label derive different secrets")
+	}
+	if bytes.Equal(a, b1.Derive("shopware app acct_2")) {
+		t.Error("different labels derive the same secret")
+	}
+	if bytes.Equal(a, other.Derive("shopware app acct_1")) {
+		t.Error("different keys derive the same secret")
+	}
+}
