@@ -5,6 +5,7 @@
 //	kassa account create --name NAME     create a merchant account and print its keys
 //	kassa migrate                        apply database migrations and exit
 //	kassa bench --key sk_test_…          drive a running server with an open-loop load
+//	kassa shopware app --account ACCT --out DIR   write the account's Shopware app
 package main
 
 import (
@@ -43,6 +44,7 @@ const usage = `Usage:
   kassa account create --name NAME [--json] [--db PATH|URL] [--secrets-key-file PATH]
   kassa migrate [--db PATH|URL] [--secrets-key-file PATH]
   kassa bench --key SECRET_KEY [--url URL] [--rate N] [--duration D] [--mix OP=W,...] [--out FILE]
+  kassa shopware app --account ACCT --out DIR [--public-url URL] [--db PATH|URL] [--secrets-key-file PATH]
 
 Settings also come from the environment: KASSA_ADDR (default 127.0.0.1:8080),
 KASSA_DB (a SQLite file, default kassa.db, or postgres://user:password@host:5432/db),
@@ -71,6 +73,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return migrate(ctx, args[1:], stdout)
 	case "bench":
 		return bench(ctx, args[1:], stdout, stderr)
+	case "shopware":
+		if len(args) < 2 || args[1] != "app" {
+			return errors.New(usage)
+		}
+		return shopwareApp(ctx, args[2:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil
