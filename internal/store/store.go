@@ -12,6 +12,7 @@ import (
 	"kassa/internal/checkout"
 	"kassa/internal/ledger"
 	"kassa/internal/payments"
+	"kassa/internal/shopware"
 	"kassa/internal/webhooks"
 )
 
@@ -108,6 +109,14 @@ type Reader interface {
 	// Balance sums the net of an account's transactions per currency
 	// (ordered by currency): Available those available at now, Pending the rest.
 	Balance(ctx context.Context, accountID string, now time.Time) ([]ledger.Balance, error)
+
+	// ShopwareShop finds a shop that registered with an account's app
+	// (in a write transaction, locked until it ends).
+	ShopwareShop(ctx context.Context, accountID, shopID string) (*shopware.Shop, error)
+	// ShopwareTransaction finds a shop's order transaction (locked in a
+	// write transaction); ShopwareTransactionByIntent the one an intent pays.
+	ShopwareTransaction(ctx context.Context, accountID, shopID, transactionID string) (*shopware.Transaction, error)
+	ShopwareTransactionByIntent(ctx context.Context, accountID, intentID string) (*shopware.Transaction, error)
 }
 
 // Tx is a write transaction.
@@ -170,6 +179,13 @@ type Tx interface {
 	// delivery whose lease ran out and was claimed again ignores the late
 	// result) and returns how many applied.
 	RecordOutcomes(ctx context.Context, outcomes []webhooks.Outcome) (int, error)
+
+	// SaveShopwareShop inserts or replaces a shop (keyed by account and shop id).
+	SaveShopwareShop(ctx context.Context, s *shopware.Shop) error
+	// InsertShopwareTransaction returns ErrConflict when the shop already
+	// has that order transaction; UpdateShopwareTransaction replaces one.
+	InsertShopwareTransaction(ctx context.Context, t *shopware.Transaction) error
+	UpdateShopwareTransaction(ctx context.Context, t *shopware.Transaction) error
 }
 
 // Claim is a request to lease due deliveries.

@@ -48,6 +48,8 @@ func Run(t *testing.T, open Open) {
 		"FirstAccountCreatedOnce":         testFirstAccountCreatedOnce,
 		"ClaimSharesHoldUnderConcurrency": testClaimSharesHoldUnderConcurrency,
 		"ConcurrentPriceUpdatesLoseNone":  testConcurrentPriceUpdatesLoseNone,
+		"ShopwareShops":                   testShopwareShops,
+		"ShopwareTransactions":            testShopwareTransactions,
 	}
 	for name, test := range moneyTests {
 		tests[name] = test

@@ -1,0 +1,63 @@
+package shopware
+
+import "time"
+
+// Shop states.
+const (
+	// ShopRegistering: a registration was answered, the confirmation has
+	// not come yet (only the pending secret exists).
+	ShopRegistering = "registering"
+	// ShopActive: confirmed; payment calls are accepted.
+	ShopActive = "active"
+	// ShopUninstalled: the app was removed from the shop.
+	ShopUninstalled = "uninstalled"
+)
+
+// Shop is a Shopware shop that installed an account's app. Its secrets are
+// sealed with Kassa's secrets key (bound to the shop) before they are
+// stored; this struct never holds them in the clear.
+type Shop struct {
+	AccountID string `json:"account_id"`
+	ShopID    string `json:"shop_id"`
+	ShopURL   string `json:"shop_url"`
+	Status    string `json:"status"`
+	// SealedSecret is the confirmed shop secret that payment calls are
+	// signed with; PendingSealedSecret the one a registration handed out,
+	// which replaces it when its confirmation arrives (with PendingShopURL).
+	SealedSecret        []byte `json:"sealed_secret,omitempty"`
+	PendingSealedSecret []byte `json:"pending_sealed_secret,omitempty"`
+	PendingShopURL      string `json:"pending_shop_url,omitempty"`
+	// The Admin API integration's credentials from the confirmation.
+	SealedAPIKey    []byte    `json:"sealed_api_key,omitempty"`
+	SealedAPISecret []byte    `json:"sealed_api_secret,omitempty"`
+	ShopwareVersion string    `json:"shopware_version,omitempty"`
+	Created         time.Time `json:"created"`
+	Updated         time.Time `json:"updated"`
+}
+
+// SealContext binds a shop's sealed value to the shop and its purpose, so
+// a sealed value copied to another shop or field does not open.
+func (s *Shop) SealContext(field string) []byte {
+	return []byte("shopware shop\x00" + s.AccountID + "\x00" + s.ShopID + "\x00" + field)
+}
+
+// Transaction is Kassa's record of one Shopware order transaction: the
+// PaymentIntent paying it and what finalize answered, so a repeated
+// finalize answers the same.
+type Transaction struct {
+	AccountID     string `json:"account_id"`
+	ShopID        string `json:"shop_id"`
+	TransactionID string `json:"transaction_id"`
+	OrderID       string `json:"order_id"`
+	OrderNumber   string `json:"order_number"`
+	IntentID      string `json:"intent_id"`
+	Amount        int64  `json:"amount"`
+	Currency      string `json:"currency"`
+	Method        string `json:"method"`
+	ReturnURL     string `json:"return_url"`
+	// FinalStatus is the action finalize answered ("" until it did).
+	FinalStatus  string    `json:"final_status,omitempty"`
+	FinalMessage string    `json:"final_message,omitempty"`
+	Created      time.Time `json:"created"`
+	Updated      time.Time `json:"updated"`
+}
