@@ -27,6 +27,7 @@ import (
 	"kassa/internal/ledger"
 	"kassa/internal/sandbox"
 	"kassa/internal/secrets"
+	"kassa/internal/shopwareapp"
 	"kassa/internal/store"
 	"kassa/internal/store/stores"
 )
@@ -121,6 +122,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	(&api.Server{Gateway: gw, Store: st, Clock: cfg.Clock, Logger: cfg.Logger}).Register(mux)
 	(&sandbox.Pages{Gateway: gw, Logger: cfg.Logger}).Register(mux)
 	(&checkoutpage.Pages{Gateway: gw, Logger: cfg.Logger}).Register(mux)
+	(&shopwareapp.Server{Store: st, Gateway: gw, Secrets: box, Clock: cfg.Clock, Logger: cfg.Logger, PublicURL: cfg.PublicURL}).Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
