@@ -74,7 +74,10 @@ func (p *Pages) Register(mux *http.ServeMux) {
 const (
 	reasonWrongTAN     = "The TAN was wrong."
 	reasonVippsRejects = "The customer rejected the payment in Vipps."
-	reasonCanceled     = "The customer canceled the payment."
+	// ReasonCanceled marks an attempt the customer abandoned with the
+	// page's cancel button (exported: adapters report it as a cancellation,
+	// not a failure, e.g. Shopware's "cancel").
+	ReasonCanceled = "The customer canceled the payment."
 )
 
 // request is one page request for a pending attempt, with the attempt as
@@ -201,7 +204,7 @@ func (p *Pages) toPage(w http.ResponseWriter, r *http.Request) {
 
 func (p *Pages) cancel(w http.ResponseWriter, r *http.Request) {
 	if rq, ok := p.loadForm(w, r); ok {
-		p.finish(rq, gateway.OutcomeDecline, reasonCanceled)
+		p.finish(rq, gateway.OutcomeDecline, ReasonCanceled)
 	}
 }
 

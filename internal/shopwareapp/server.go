@@ -37,6 +37,8 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /shopware/{account}/registration", s.registration)
 	mux.HandleFunc("POST /shopware/{account}/confirmation", s.confirmation)
 	mux.HandleFunc("POST /shopware/{account}/uninstall", s.uninstall)
+	mux.HandleFunc("POST /shopware/{account}/pay", s.pay)
+	mux.HandleFunc("POST /shopware/{account}/finalize", s.finalize)
 }
 
 // callError is a refusal: its status and the message the shop logs.

@@ -1,0 +1,301 @@
+package shopwareapp
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"kassa/internal/gateway"
+	"kassa/internal/methods"
+	"kassa/internal/money"
+	"kassa/internal/payments"
+	"kassa/internal/sandbox"
+	"kassa/internal/shopware"
+	"kassa/internal/store"
+)
+
+// paymentBody is what Kassa reads of a pay or finalize call (the shapes of
+// Shopware's payload; amounts stay JSON number text).
+type paymentBody struct {
+	Source struct {
+		ShopID string `json:"shopId"`
+	} `json:"source"`
+	Order struct {
+		ID          string `json:"id"`
+		OrderNumber string `json:"orderNumber"`
+		Currency    struct {
+			IsoCode string `json:"isoCode"`
+		} `json:"currency"`
+		OrderCustomer struct {
+			Email     string `json:"email"`
+			FirstName string `json:"firstName"`
+			LastName  string `json:"lastName"`
+		} `json:"orderCustomer"`
+		BillingAddress struct {
+			Country struct {
+				Iso string `json:"iso"`
+			} `json:"country"`
+		} `json:"billingAddress"`
+	} `json:"order"`
+	OrderTransaction struct {
+		ID     string `json:"id"`
+		Amount struct {
+			TotalPrice json.Number `json:"totalPrice"`
+		} `json:"amount"`
+		PaymentMethod struct {
+			AppPaymentMethod struct {
+				Identifier string `json:"identifier"`
+			} `json:"appPaymentMethod"`
+		} `json:"paymentMethod"`
+	} `json:"orderTransaction"`
+	ReturnURL   *string        `json:"returnUrl"`
+	RequestData map[string]any `json:"requestData"`
+}
+
+// paymentAnswer is the answer to pay, finalize and recurring. Status is a
+// state-machine action; no status means no transition (Shopware 6.7).
+type paymentAnswer struct {
+	Status      string `json:"status,omitempty"`
+	Message     string `json:"message,omitempty"`
+	RedirectURL string `json:"redirectUrl,omitempty"`
+}
+
+// Shopware's payment actions Kassa answers with.
+const (
+	actionPaid      = "paid"
+	actionAuthorize = "authorize"
+	actionProcess   = "process"
+	actionFail      = "fail"
+	actionCancel    = "cancel"
+)
+
+// paymentCall reads and authenticates a payment call: the body must be
+// JSON naming a shop of this account, signed with that shop's secret.
+// It returns the decoded body, the shop and its secret.
+func (s *Server) paymentCall(r *http.Request) (*paymentBody, *shopware.Shop, []byte, error) {
+	body, err := readBody(r)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var p paymentBody
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&p); err != nil || p.Source.ShopID == "" {
+		return nil, nil, nil, badRequest("the body must be Shopware's payment JSON with source.shopId")
+	}
+	var shop *shopware.Shop
+	err = s.Store.Read(r.Context(), func(rd store.Reader) error {
+		shop, err = s.authenticate(r.Context(), rd, r.PathValue("account"), p.Source.ShopID, body, r.Header)
+		return err
+	})
+	if err != nil {
+		return &p, nil, nil, err
+	}
+	if p.OrderTransaction.ID == "" {
+		return &p, nil, nil, badRequest("orderTransaction.id is required")
+	}
+	secret, err := s.shopSecret(shop)
+	return &p, shop, secret, err
+}
+
+func callAttrs(p *paymentBody) []any {
+	if p == nil {
+		return nil
+	}
+	return []any{"shop", p.Source.ShopID, "order_transaction", p.OrderTransaction.ID, "order", p.Order.OrderNumber}
+}
+
+// pay starts the payment of an order transaction: a PaymentIntent confirmed
+// with the chosen method, and the sandbox page to send the customer to.
+// A repeated pay of the same transaction answers the same redirect.
+func (s *Server) pay(w http.ResponseWriter, r *http.Request) {
+	p, shop, secret, err := s.paymentCall(r)
+	if err != nil {
+		s.refuse(w, r, "pay", err, callAttrs(p)...)
+		return
+	}
+	in, problem := payInput(p)
+	if problem != "" {
+		s.settle(w, r, "pay", p, secret, paymentAnswer{Status: actionFail, Message: problem})
+		return
+	}
+	var out paymentAnswer
+	err = s.Store.Write(r.Context(), func(tx store.Tx) error {
+		caller := &gateway.Caller{AccountID: shop.AccountID}
+		tr, err := tx.ShopwareTransaction(r.Context(), shop.AccountID, shop.ShopID, p.OrderTransaction.ID)
+		if err == nil {
+			out = s.repeatedPay(r, tx, tr)
+			return nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		pi, err := s.Gateway.CreateIntent(r.Context(), tx, caller, in.intent)
+		if err != nil {
+			return err
+		}
+		now := s.Clock.Now()
+		if err := tx.InsertShopwareTransaction(r.Context(), &shopware.Transaction{
+			AccountID: shop.AccountID, ShopID: shop.ShopID, TransactionID: p.OrderTransaction.ID,
+			OrderID: p.Order.ID, OrderNumber: p.Order.OrderNumber, IntentID: pi.ID,
+			Amount: pi.Amount, Currency: string(pi.Currency), Method: string(in.method),
+			ReturnURL: in.intent.ReturnURL, Created: now, Updated: now,
+		}); err != nil {
+			return err
+		}
+		out = redirectOf(pi)
+		return nil
+	})
+	var perr *payments.Error
+	if errors.As(err, &perr) {
+		// Kassa refused the payment (method, currency, country, amount):
+		// the shop shows the customer the message and fails the transaction.
+		out, err = paymentAnswer{Status: actionFail, Message: perr.Message}, nil
+	}
+	if err != nil {
+		s.refuse(w, r, "pay", err, callAttrs(p)...)
+		return
+	}
+	s.settle(w, r, "pay", p, secret, out)
+}
+
+// repeatedPay answers a pay for a transaction Kassa already started.
+func (s *Server) repeatedPay(r *http.Request, tx store.Tx, tr *shopware.Transaction) paymentAnswer {
+	pi, err := tx.Intent(r.Context(), tr.AccountID, tr.IntentID)
+	if err == nil && pi.Status == payments.RequiresAction && pi.Pending != nil {
+		return redirectOf(pi)
+	}
+	return paymentAnswer{Status: actionFail, Message: "Kassa already handled the payment of this order transaction."}
+}
+
+func redirectOf(pi *payments.PaymentIntent) paymentAnswer {
+	if pi.Pending == nil || pi.Pending.RedirectURL == "" {
+		return paymentAnswer{Status: actionFail, Message: "The payment could not be started."}
+	}
+	return paymentAnswer{RedirectURL: pi.Pending.RedirectURL}
+}
+
+type payRequest struct {
+	method methods.Type
+	intent gateway.CreateIntentInput
+}
+
+// payInput turns a pay call into the intent to create, or says what is
+// wrong with it in words the shop can show.
+func payInput(p *paymentBody) (payRequest, string) {
+	method := methods.Type(p.OrderTransaction.PaymentMethod.AppPaymentMethod.Identifier)
+	if _, ok := methods.Lookup(method); !ok {
+		return payRequest{}, "Kassa does not offer the payment method " + string(method) + "."
+	}
+	currency, err := money.ParseCurrency(p.Order.Currency.IsoCode)
+	if err != nil {
+		return payRequest{}, "The order's currency " + p.Order.Currency.IsoCode + " is unknown."
+	}
+	amount, err := shopware.MinorUnits(p.OrderTransaction.Amount.TotalPrice, currency)
+	if err != nil {
+		return payRequest{}, "The amount " + string(p.OrderTransaction.Amount.TotalPrice) + " " + currency.Upper() + " cannot be charged exactly."
+	}
+	if p.ReturnURL == nil || *p.ReturnURL == "" {
+		return payRequest{}, "The payment has no returnUrl: Kassa's methods need the asynchronous flow (pay-url and finalize-url)."
+	}
+	customer := p.Order.OrderCustomer
+	return payRequest{method: method, intent: gateway.CreateIntentInput{
+		IntentInput: payments.IntentInput{
+			Amount: amount, Currency: currency, Description: "Order " + p.Order.OrderNumber,
+			PaymentMethodTypes: []methods.Type{method},
+			Metadata: map[string]string{
+				"shopware_shop_id": p.Source.ShopID, "shopware_order_id": p.Order.ID,
+				"shopware_order_number": p.Order.OrderNumber, "shopware_order_transaction_id": p.OrderTransaction.ID,
+			},
+		},
+		Method: gateway.MethodChoice{Data: &gateway.PaymentMethodInput{Type: method, BillingDetails: payments.BillingDetails{
+			Name:    strings.TrimSpace(customer.FirstName + " " + customer.LastName),
+			Email:   customer.Email,
+			Address: payments.Address{Country: strings.ToUpper(p.Order.BillingAddress.Country.Iso)},
+		}}},
+		Confirm:   true,
+		ReturnURL: *p.ReturnURL,
+	}}, ""
+}
+
+// finalize answers the customer's return: it maps the intent's state to a
+// Shopware action once per order transaction, and answers every repeated
+// finalize the same without changing anything.
+func (s *Server) finalize(w http.ResponseWriter, r *http.Request) {
+	p, shop, secret, err := s.paymentCall(r)
+	if err != nil {
+		s.refuse(w, r, "finalize", err, callAttrs(p)...)
+		return
+	}
+	var out paymentAnswer
+	err = s.Store.Write(r.Context(), func(tx store.Tx) error {
+		tr, err := tx.ShopwareTransaction(r.Context(), shop.AccountID, shop.ShopID, p.OrderTransaction.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			out = paymentAnswer{Status: actionFail, Message: "Kassa has no payment for this order transaction."}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if tr.FinalStatus != "" {
+			out = paymentAnswer{Status: tr.FinalStatus, Message: tr.FinalMessage}
+			return nil
+		}
+		pi, err := tx.Intent(r.Context(), tr.AccountID, tr.IntentID)
+		if err != nil {
+			return err
+		}
+		out = finalAction(pi)
+		if out.Status == actionCancel && pi.Status == payments.RequiresAction {
+			// The customer came back without finishing: end the attempt so
+			// it cannot still succeed behind the shop's back.
+			if _, err := s.Gateway.CancelIntent(r.Context(), tx, &gateway.Caller{AccountID: tr.AccountID}, pi.ID, "abandoned"); err != nil {
+				return err
+			}
+		}
+		tr.FinalStatus, tr.FinalMessage, tr.Updated = out.Status, out.Message, s.Clock.Now()
+		return tx.UpdateShopwareTransaction(r.Context(), tr)
+	})
+	if err != nil {
+		s.refuse(w, r, "finalize", err, callAttrs(p)...)
+		return
+	}
+	s.settle(w, r, "finalize", p, secret, out)
+}
+
+// finalAction maps an intent to the action finalize answers.
+func finalAction(pi *payments.PaymentIntent) paymentAnswer {
+	switch pi.Status {
+	case payments.Succeeded:
+		return paymentAnswer{Status: actionPaid}
+	case payments.RequiresCapture:
+		return paymentAnswer{Status: actionAuthorize}
+	case payments.Processing:
+		return paymentAnswer{Status: actionProcess}
+	case payments.RequiresAction:
+		if pi.Pending != nil && pi.Pending.VirtualAccount != nil {
+			// A virtual account was issued: the transfer comes later.
+			return paymentAnswer{Status: actionProcess}
+		}
+		return paymentAnswer{Status: actionCancel}
+	case payments.Canceled:
+		return paymentAnswer{Status: actionCancel}
+	case payments.RequiresPaymentMethod:
+		if e := pi.LastPaymentError; e != nil {
+			if e.Message == sandbox.ReasonCanceled {
+				return paymentAnswer{Status: actionCancel}
+			}
+			return paymentAnswer{Status: actionFail, Message: e.Message}
+		}
+	}
+	return paymentAnswer{Status: actionFail, Message: "The payment was not completed."}
+}
+
+// settle logs a payment call's outcome and sends the signed answer.
+func (s *Server) settle(w http.ResponseWriter, r *http.Request, call string, p *paymentBody, secret []byte, out paymentAnswer) {
+	attrs := append([]any{"call", call, "account", r.PathValue("account")}, callAttrs(p)...)
+	s.Logger.Info("shopware call", append(attrs, "status", out.Status, "message", out.Message, "redirect", out.RedirectURL != "")...)
+	answer(w, http.StatusOK, out, secret)
+}
