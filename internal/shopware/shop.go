@@ -61,3 +61,30 @@ type Transaction struct {
 	Created      time.Time `json:"created"`
 	Updated      time.Time `json:"updated"`
 }
+
+// Push states.
+const (
+	PushPending = "pending"
+	PushDone    = "done"
+	PushFailed  = "failed"
+)
+
+// Push is a state transition Kassa owes a shop through its Admin API (a
+// bank transfer that settled after finalize answered "process"). It is
+// inserted in the transaction that changed the payment and sent at least
+// once by a pusher that leases it, like a webhook delivery.
+type Push struct {
+	ID            string    `json:"id"`
+	AccountID     string    `json:"account_id"`
+	ShopID        string    `json:"shop_id"`
+	TransactionID string    `json:"transaction_id"`
+	IntentID      string    `json:"intent_id"`
+	Transition    string    `json:"transition"` // an order_transaction action: paid, authorize, fail, cancel
+	Status        string    `json:"status"`
+	Attempts      int       `json:"attempts"`
+	NextAttemptAt time.Time `json:"next_attempt_at,omitzero"`
+	Claim         string    `json:"claim,omitempty"`
+	LeaseUntil    time.Time `json:"lease_until,omitzero"`
+	LastError     string    `json:"last_error,omitempty"`
+	Created       time.Time `json:"created"`
+}

@@ -117,6 +117,8 @@ type Reader interface {
 	// write transaction); ShopwareTransactionByIntent the one an intent pays.
 	ShopwareTransaction(ctx context.Context, accountID, shopID, transactionID string) (*shopware.Transaction, error)
 	ShopwareTransactionByIntent(ctx context.Context, accountID, intentID string) (*shopware.Transaction, error)
+	// ShopwarePushes lists an account's Admin API pushes, oldest first.
+	ShopwarePushes(ctx context.Context, accountID string) ([]*shopware.Push, error)
 }
 
 // Tx is a write transaction.
@@ -186,6 +188,15 @@ type Tx interface {
 	// has that order transaction; UpdateShopwareTransaction replaces one.
 	InsertShopwareTransaction(ctx context.Context, t *shopware.Transaction) error
 	UpdateShopwareTransaction(ctx context.Context, t *shopware.Transaction) error
+	// InsertShopwarePush adds a pending push (in the transaction that owes it).
+	InsertShopwarePush(ctx context.Context, p *shopware.Push) error
+	// ClaimShopwarePushes leases up to limit pending pushes due at now and
+	// not leased, oldest due first; each carries claim until leaseUntil.
+	ClaimShopwarePushes(ctx context.Context, claim string, now, leaseUntil time.Time, limit int) ([]*shopware.Push, error)
+	// RecordShopwarePush saves a claimed push's outcome (status, attempts,
+	// next attempt, error) and drops its lease, if p.Claim still holds;
+	// ErrConflict when the lease was lost to another claim.
+	RecordShopwarePush(ctx context.Context, p *shopware.Push) error
 }
 
 // Claim is a request to lease due deliveries.

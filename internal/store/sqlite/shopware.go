@@ -3,6 +3,8 @@ package sqlite
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"time"
 
 	"kassa/internal/shopware"
 	"kassa/internal/store"
@@ -75,4 +77,109 @@ func (t *txn) UpdateShopwareTransaction(ctx context.Context, tr *shopware.Transa
 	return expectOne(t.tx.ExecContext(ctx, `
 		UPDATE shopware_transactions SET intent_id = ?, data = ? WHERE account_id = ? AND shop_id = ? AND transaction_id = ?`,
 		tr.IntentID, data, tr.AccountID, tr.ShopID, tr.TransactionID))
+}
+
+// nullNanos is a nullable time column: NULL for the zero time.
+func nullNanos(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return nanos(t)
+}
+
+func (r *reader) ShopwarePushes(ctx context.Context, accountID string) ([]*shopware.Push, error) {
+	rows, err := r.q.QueryContext(ctx, `SELECT data FROM shopware_pushes WHERE account_id = ? ORDER BY created, id`, accountID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*shopware.Push
+	for rows.Next() {
+		var data []byte
+		if err := rows.Scan(&data); err != nil {
+			return nil, err
+		}
+		p, err := store.Decode[shopware.Push](data)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+func (t *txn) InsertShopwarePush(ctx context.Context, p *shopware.Push) error {
+	data, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	_, err = t.tx.ExecContext(ctx, `
+		INSERT INTO shopware_pushes (id, account_id, status, next_attempt_at, lease_until, created, data) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.AccountID, p.Status, nullNanos(p.NextAttemptAt), nullNanos(p.LeaseUntil), nanos(p.Created), data)
+	return err
+}
+
+// ClaimShopwarePushes runs in SQLite's single writer, so selecting and
+// leasing in one transaction cannot race another claim.
+func (t *txn) ClaimShopwarePushes(ctx context.Context, claim string, now, leaseUntil time.Time, limit int) ([]*shopware.Push, error) {
+	rows, err := t.tx.QueryContext(ctx, `
+		SELECT data FROM shopware_pushes
+		WHERE status = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
+		ORDER BY next_attempt_at, id LIMIT ?`, nanos(now), nanos(now), limit)
+	if err != nil {
+		return nil, err
+	}
+	var out []*shopware.Push
+	for rows.Next() {
+		var data []byte
+		if err := rows.Scan(&data); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		p, err := store.Decode[shopware.Push](data)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, p := range out {
+		p.Claim, p.LeaseUntil = claim, leaseUntil
+		if err := t.savePush(ctx, p, ""); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (t *txn) RecordShopwarePush(ctx context.Context, p *shopware.Push) error {
+	claim := p.Claim
+	if claim == "" {
+		return store.ErrConflict
+	}
+	p.Claim, p.LeaseUntil = "", time.Time{}
+	err := t.savePush(ctx, p, claim)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.ErrConflict
+	}
+	return err
+}
+
+// savePush rewrites a push; with requireClaim, only while that claim holds.
+func (t *txn) savePush(ctx context.Context, p *shopware.Push, requireClaim string) error {
+	data, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	query := `UPDATE shopware_pushes SET status = ?, next_attempt_at = ?, lease_until = ?, data = ? WHERE id = ?`
+	args := []any{p.Status, nullNanos(p.NextAttemptAt), nullNanos(p.LeaseUntil), data, p.ID}
+	if requireClaim != "" {
+		query += ` AND json_extract(data, '$.claim') = ?`
+		args = append(args, requireClaim)
+	}
+	return expectOne(t.tx.ExecContext(ctx, query, args...))
 }

@@ -2,8 +2,11 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
+	"slices"
 	"testing"
+	"time"
 
 	"kassa/internal/shopware"
 	"kassa/internal/store"
@@ -79,4 +82,94 @@ func testShopwareTransactions(t *testing.T, s store.Store) {
 	if err := s.Write(ctx, func(tx store.Tx) error { return tx.UpdateShopwareTransaction(ctx, &missing) }); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("update of a missing transaction: %v; want ErrNotFound", err)
 	}
+}
+
+func push(accountID, id string, due time.Time) *shopware.Push {
+	return &shopware.Push{ID: id, AccountID: accountID, ShopID: "shop1", TransactionID: "tx-" + id, IntentID: "pi_" + id,
+		Transition: "paid", Status: shopware.PushPending, NextAttemptAt: due, Created: t0}
+}
+
+func claimPushes(t *testing.T, s store.Store, claim string, now time.Time) []string {
+	t.Helper()
+	var got []*shopware.Push
+	write(t, s, func(tx store.Tx) error {
+		var err error
+		got, err = tx.ClaimShopwarePushes(ctx, claim, now, now.Add(time.Minute), 10)
+		return err
+	})
+	var ids []string
+	for _, p := range got {
+		if p.Claim != claim || !p.LeaseUntil.Equal(now.Add(time.Minute)) {
+			t.Errorf("claimed push %s carries claim %q until %v", p.ID, p.Claim, p.LeaseUntil)
+		}
+		ids = append(ids, p.ID)
+	}
+	return ids
+}
+
+func testShopwarePushes(t *testing.T, s store.Store) {
+	account(t, s, "acct_a")
+	account(t, s, "acct_b")
+	write(t, s, func(tx store.Tx) error {
+		for _, p := range []*shopware.Push{push("acct_a", "p2", t0.Add(2)), push("acct_a", "p1", t0.Add(1)), push("acct_a", "later", t0.Add(time.Hour))} {
+			if err := tx.InsertShopwarePush(ctx, p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if got := claimPushes(t, s, "c1", t0.Add(time.Second)); fmt.Sprint(got) != "[p1 p2]" {
+		t.Fatalf("first claim got %v; want the due pushes [p1 p2], oldest due first", got)
+	}
+	if got := claimPushes(t, s, "c2", t0.Add(2*time.Second)); len(got) != 0 {
+		t.Fatalf("leased pushes were claimed again: %v", got)
+	}
+	// The lease of a dead pusher runs out: the pushes are claimed anew.
+	if got := claimPushes(t, s, "c3", t0.Add(2*time.Minute)); fmt.Sprint(got) != "[p1 p2]" {
+		t.Fatalf("after the lease: %v", got)
+	}
+	var leased []*shopware.Push
+	read(t, s, func(r store.Reader) error {
+		var err error
+		leased, err = r.ShopwarePushes(ctx, "acct_a")
+		return err
+	})
+	if len(leased) != 3 {
+		t.Fatalf("%d pushes listed; want 3", len(leased))
+	}
+	if ids := fmt.Sprintln(leased[0].ID, leased[1].ID, leased[2].ID); ids != "later p1 p2\n" {
+		t.Fatalf("listed %s; want created order, then id", ids)
+	}
+	p1 := leased[1]
+	// The late result of the first claim does not count.
+	stale := *p1
+	stale.Claim, stale.Status = "c1", shopware.PushDone
+	if err := s.Write(ctx, func(tx store.Tx) error { return tx.RecordShopwarePush(ctx, &stale) }); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("record with a lost claim: %v; want ErrConflict", err)
+	}
+	done := *p1
+	done.Status, done.Attempts = shopware.PushDone, 1
+	write(t, s, func(tx store.Tx) error { return tx.RecordShopwarePush(ctx, &done) })
+	if done.Claim != "" || !done.LeaseUntil.IsZero() {
+		t.Errorf("recorded push keeps its lease: %+v", done)
+	}
+	if got := claimPushes(t, s, "c4", t0.Add(2*time.Hour)); len(got) != 2 || slices.Contains(got, p1.ID) {
+		t.Errorf("claim after recording %s got %v; want the other two", p1.ID, got)
+	}
+	read(t, s, func(r store.Reader) error {
+		all, err := r.ShopwarePushes(ctx, "acct_a")
+		if err != nil {
+			return err
+		}
+		for _, p := range all {
+			if p.ID == p1.ID && (p.Status != shopware.PushDone || p.Attempts != 1) {
+				t.Errorf("recorded push reads back %+v", p)
+			}
+		}
+		other, err := r.ShopwarePushes(ctx, "acct_b")
+		if len(other) != 0 {
+			t.Errorf("another account lists %d pushes", len(other))
+		}
+		return err
+	})
 }

@@ -50,6 +50,7 @@ func Run(t *testing.T, open Open) {
 		"ConcurrentPriceUpdatesLoseNone":  testConcurrentPriceUpdatesLoseNone,
 		"ShopwareShops":                   testShopwareShops,
 		"ShopwareTransactions":            testShopwareTransactions,
+		"ShopwarePushes":                  testShopwarePushes,
 	}
 	for name, test := range moneyTests {
 		tests[name] = test

@@ -19,3 +19,18 @@ CREATE TABLE shopware_transactions (
     PRIMARY KEY (account_id, shop_id, transaction_id)
 );
 CREATE INDEX shopware_transactions_intent ON shopware_transactions(account_id, intent_id);
+
+-- The outbox of Admin API state transitions owed to shops: due rows are
+-- leased (claim, lease_until) before they are sent, so two instances never
+-- send the same attempt at once and a dead one's lease simply runs out.
+CREATE TABLE shopware_pushes (
+    id              TEXT PRIMARY KEY,
+    account_id      TEXT NOT NULL REFERENCES accounts(id),
+    status          TEXT NOT NULL,
+    next_attempt_at INTEGER,
+    lease_until     INTEGER,
+    created         INTEGER NOT NULL,
+    data            TEXT NOT NULL
+);
+CREATE INDEX shopware_pushes_due ON shopware_pushes(next_attempt_at) WHERE status = 'pending';
+CREATE INDEX shopware_pushes_account ON shopware_pushes(account_id, created);
