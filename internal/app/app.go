@@ -73,6 +73,8 @@ type App struct {
 	Handler http.Handler
 	// Sender delivers webhooks (started by RunBackground).
 	Sender *delivery.Sender
+	// ShopwarePusher sends Shopware Admin API state pushes (started by RunBackground).
+	ShopwarePusher *shopwareapp.Pusher
 	// Metrics is what /metrics exposes.
 	Metrics *prometheus.Registry
 
@@ -122,7 +124,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	(&api.Server{Gateway: gw, Store: st, Clock: cfg.Clock, Logger: cfg.Logger}).Register(mux)
 	(&sandbox.Pages{Gateway: gw, Logger: cfg.Logger}).Register(mux)
 	(&checkoutpage.Pages{Gateway: gw, Logger: cfg.Logger}).Register(mux)
-	(&shopwareapp.Server{Store: st, Gateway: gw, Secrets: box, Clock: cfg.Clock, Logger: cfg.Logger, PublicURL: cfg.PublicURL}).Register(mux)
+	shopwareApp := &shopwareapp.Server{Store: st, Gateway: gw, Secrets: box, Clock: cfg.Clock, Logger: cfg.Logger, PublicURL: cfg.PublicURL}
+	shopwareApp.Register(mux)
+	gw.AttemptFinished = shopwareApp.AttemptFinished
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
@@ -139,7 +143,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		}
 		fmt.Fprintln(w, "ok")
 	})
-	return &App{Config: cfg, Store: st, Gateway: gw, Handler: api.WithRequestID(mux), Sender: sender, Metrics: registry}, nil
+	pusher := &shopwareapp.Pusher{Store: st, Secrets: box, Clock: cfg.Clock, Logger: cfg.Logger}
+	return &App{Config: cfg, Store: st, Gateway: gw, Handler: api.WithRequestID(mux), Sender: sender, Metrics: registry, ShopwarePusher: pusher}, nil
 }
 
 func secretsBox(cfg Config) (*secrets.Box, error) {
@@ -199,6 +204,7 @@ func (a *App) RunBackground(ctx context.Context) {
 	}
 	goBackground(func() { a.Gateway.RunTimers(ctx, a.Config.TimerInterval, logErr("expiring overdue payment attempts")) })
 	goBackground(func() { a.Sender.Run(ctx) })
+	goBackground(func() { a.ShopwarePusher.Run(ctx) })
 	goBackground(func() {
 		ticker := time.NewTicker(time.Hour)
 		defer ticker.Stop()

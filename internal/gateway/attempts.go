@@ -178,6 +178,11 @@ func (g *Gateway) finishAttempt(ctx context.Context, tx store.Tx, pi *payments.P
 	if err := g.book(ctx, tx, books); err != nil {
 		return err
 	}
+	if g.AttemptFinished != nil {
+		if err := g.AttemptFinished(ctx, tx, pi); err != nil {
+			return err
+		}
+	}
 	return g.record(ctx, tx, pi.AccountID, c, append(events, sessionEvents...))
 }
 

@@ -52,6 +52,11 @@ type Gateway struct {
 	PublicURL string
 	// Ledger books movements of money; nil means ledger.Default().
 	Ledger *ledger.Ledger
+	// AttemptFinished, when set, runs in the transaction that ends an
+	// attempt (the customer's answer or its expiry) once the intent is
+	// saved. An adapter that owes someone news of the outcome (the Shopware
+	// app's Admin API push) enqueues it there, so it commits with the change.
+	AttemptFinished func(ctx context.Context, tx store.Tx, pi *payments.PaymentIntent) error
 }
 
 // books starts the ledger entries of one change.

@@ -229,23 +229,37 @@ func (s *Server) finalize(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, "finalize", err, callAttrs(p)...)
 		return
 	}
+	// The intent is locked before the transaction, in the order an
+	// attempt's end (AttemptFinished) takes them, so the two cannot deadlock.
+	var intentID string
+	err = s.Store.Read(r.Context(), func(rd store.Reader) error {
+		tr, err := rd.ShopwareTransaction(r.Context(), shop.AccountID, shop.ShopID, p.OrderTransaction.ID)
+		if err == nil {
+			intentID = tr.IntentID
+		}
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		s.settle(w, r, "finalize", p, secret, paymentAnswer{Status: actionFail, Message: "Kassa has no payment for this order transaction."})
+		return
+	}
+	if err != nil {
+		s.refuse(w, r, "finalize", err, callAttrs(p)...)
+		return
+	}
 	var out paymentAnswer
 	err = s.Store.Write(r.Context(), func(tx store.Tx) error {
-		tr, err := tx.ShopwareTransaction(r.Context(), shop.AccountID, shop.ShopID, p.OrderTransaction.ID)
-		if errors.Is(err, store.ErrNotFound) {
-			out = paymentAnswer{Status: actionFail, Message: "Kassa has no payment for this order transaction."}
-			return nil
+		pi, err := tx.Intent(r.Context(), shop.AccountID, intentID)
+		if err != nil {
+			return err
 		}
+		tr, err := tx.ShopwareTransaction(r.Context(), shop.AccountID, shop.ShopID, p.OrderTransaction.ID)
 		if err != nil {
 			return err
 		}
 		if tr.FinalStatus != "" {
 			out = paymentAnswer{Status: tr.FinalStatus, Message: tr.FinalMessage}
 			return nil
-		}
-		pi, err := tx.Intent(r.Context(), tr.AccountID, tr.IntentID)
-		if err != nil {
-			return err
 		}
 		out = finalAction(pi)
 		if out.Status == actionCancel && pi.Status == payments.RequiresAction {

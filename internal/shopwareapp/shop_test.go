@@ -35,6 +35,7 @@ type env struct {
 	account   string
 	appSecret []byte
 	logs      *lockedBuffer
+	pusher    *Pusher
 }
 
 type lockedBuffer struct {
@@ -69,13 +70,16 @@ func newEnv(t *testing.T) *env {
 	logger := slog.New(slog.NewTextHandler(io.MultiWriter(logs, t.Output()), nil))
 	gw := &gateway.Gateway{Store: st, Acquirer: &sandbox.Acquirer{PublicURL: srv.URL}, Clock: clk, Secrets: box, PublicURL: srv.URL}
 	(&sandbox.Pages{Gateway: gw, Logger: logger}).Register(mux)
-	(&Server{Store: st, Gateway: gw, Secrets: box, Clock: clk, Logger: logger, PublicURL: srv.URL}).Register(mux)
+	server := &Server{Store: st, Gateway: gw, Secrets: box, Clock: clk, Logger: logger, PublicURL: srv.URL}
+	server.Register(mux)
+	gw.AttemptFinished = server.AttemptFinished
 	keys, err := gw.CreateAccount(context.Background(), "Shop GmbH")
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &env{t: t, st: st, gw: gw, clock: clk, srv: srv, box: box, account: keys.ID,
-		appSecret: []byte(shopware.AppSecret(box, keys.ID)), logs: logs}
+		appSecret: []byte(shopware.AppSecret(box, keys.ID)), logs: logs,
+		pusher: &Pusher{Store: st, Secrets: box, Clock: clk, Logger: logger}}
 }
 
 func (e *env) url(path string) string {

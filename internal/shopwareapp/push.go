@@ -1,0 +1,241 @@
+package shopwareapp
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"kassa/internal/clock"
+	"kassa/internal/ids"
+	"kassa/internal/payments"
+	"kassa/internal/secrets"
+	"kassa/internal/shopware"
+	"kassa/internal/store"
+	"kassa/internal/webhooks"
+)
+
+// pushPrefix is the id prefix of Admin API pushes.
+const pushPrefix = "swp"
+
+// AttemptFinished is the gateway's hook: when an attempt of a Shopware
+// payment ends after finalize already answered "process" (a bank transfer
+// paid or expired later), the shop must hear of it through its Admin API.
+// The push is enqueued here, in the transaction that changed the intent.
+func (s *Server) AttemptFinished(ctx context.Context, tx store.Tx, pi *payments.PaymentIntent) error {
+	if pi.Metadata["shopware_order_transaction_id"] == "" {
+		return nil // not a Shopware payment
+	}
+	tr, err := tx.ShopwareTransactionByIntent(ctx, pi.AccountID, pi.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if tr.FinalStatus != actionProcess {
+		return nil // finalize has not answered yet: it will report the outcome itself
+	}
+	transition := lateTransition(pi)
+	if transition == "" {
+		return nil
+	}
+	now := s.Clock.Now()
+	return tx.InsertShopwarePush(ctx, &shopware.Push{
+		ID: ids.New(pushPrefix), AccountID: tr.AccountID, ShopID: tr.ShopID, TransactionID: tr.TransactionID,
+		IntentID: pi.ID, Transition: transition, Status: shopware.PushPending, NextAttemptAt: now, Created: now,
+	})
+}
+
+// lateTransition is the order_transaction transition for an intent's new state.
+func lateTransition(pi *payments.PaymentIntent) string {
+	switch pi.Status {
+	case payments.Succeeded:
+		return actionPaid
+	case payments.RequiresCapture:
+		return actionAuthorize
+	case payments.RequiresPaymentMethod:
+		return actionFail
+	case payments.Canceled:
+		return actionCancel
+	}
+	return ""
+}
+
+// Pusher sends the pushes: it leases due ones, moves each order
+// transaction through the shop's Admin API (OAuth client credentials from
+// the confirmation) and records the outcome, retrying on the webhook
+// schedule. Pushes are at least once; a transition Shopware refuses as
+// illegal (the admin already moved it) is given up, not retried.
+type Pusher struct {
+	Store   store.Store
+	Secrets *secrets.Box
+	Clock   clock.Clock
+	Logger  *slog.Logger
+	// Client makes the Admin API calls (default: a 10 s timeout).
+	Client *http.Client
+	// Interval is how often due pushes are looked for (default 1 s).
+	Interval time.Duration
+}
+
+const pushLease = time.Minute
+
+// Run pushes until ctx ends.
+func (p *Pusher) Run(ctx context.Context) {
+	interval := p.Interval
+	if interval == 0 {
+		interval = time.Second
+	}
+	ticker := time.NewTicker(interval)
+	defer ticker.Stop()
+	for {
+		if _, err := p.PushDue(ctx); err != nil && ctx.Err() == nil {
+			p.Logger.Error("shopware: pushing state transitions", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+	}
+}
+
+// PushDue sends the pushes due now and returns how many it sent (or tried).
+func (p *Pusher) PushDue(ctx context.Context) (int, error) {
+	claim := ids.Random(24)
+	now := p.Clock.Now()
+	var due []*shopware.Push
+	err := p.Store.Write(ctx, func(tx store.Tx) error {
+		var err error
+		due, err = tx.ClaimShopwarePushes(ctx, claim, now, now.Add(pushLease), 16)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, push := range due {
+		sendErr, permanent := p.send(ctx, push)
+		p.record(ctx, push, sendErr, permanent)
+	}
+	return len(due), nil
+}
+
+func (p *Pusher) record(ctx context.Context, push *shopware.Push, sendErr error, permanent bool) {
+	push.Attempts++
+	attrs := []any{"push", push.ID, "account", push.AccountID, "shop", push.ShopID,
+		"order_transaction", push.TransactionID, "transition", push.Transition, "attempt", push.Attempts}
+	switch {
+	case sendErr == nil:
+		push.Status, push.LastError, push.NextAttemptAt = shopware.PushDone, "", time.Time{}
+		p.Logger.Info("shopware state pushed", attrs...)
+	case permanent:
+		push.Status, push.LastError, push.NextAttemptAt = shopware.PushFailed, sendErr.Error(), time.Time{}
+		p.Logger.Error("shopware state push refused by the shop: giving up", append(attrs, "error", sendErr)...)
+	default:
+		push.LastError = sendErr.Error()
+		next, ok := webhooks.NextAttempt(push.Created, p.Clock.Now(), push.Attempts, rand.Float64())
+		if ok {
+			push.NextAttemptAt = next
+			p.Logger.Warn("shopware state push failed: will retry", append(attrs, "error", sendErr, "next_attempt", next)...)
+		} else {
+			push.Status, push.NextAttemptAt = shopware.PushFailed, time.Time{}
+			p.Logger.Error("shopware state push failed: retry window closed", append(attrs, "error", sendErr)...)
+		}
+	}
+	err := p.Store.Write(ctx, func(tx store.Tx) error { return tx.RecordShopwarePush(ctx, push) })
+	if err != nil {
+		p.Logger.Warn("shopware: recording a push outcome", append(attrs, "error", err)...)
+	}
+}
+
+// send moves one order transaction; permanent says retrying cannot help.
+func (p *Pusher) send(ctx context.Context, push *shopware.Push) (err error, permanent bool) {
+	var shop *shopware.Shop
+	err = p.Store.Read(ctx, func(r store.Reader) error {
+		var err error
+		shop, err = r.ShopwareShop(ctx, push.AccountID, push.ShopID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("loading the shop: %w", err), errors.Is(err, store.ErrNotFound)
+	}
+	if shop.Status != shopware.ShopActive {
+		return errors.New("the shop uninstalled the app"), true
+	}
+	key, err1 := p.Secrets.Open(shop.SealedAPIKey, shop.SealContext("api key"))
+	secret, err2 := p.Secrets.Open(shop.SealedAPISecret, shop.SealContext("api secret"))
+	if err := errors.Join(err1, err2); err != nil {
+		return err, true
+	}
+	base := strings.TrimRight(shop.ShopURL, "/")
+	token, err, permanent := p.token(ctx, base, string(key), string(secret))
+	if err != nil {
+		return err, permanent
+	}
+	target := base + "/api/_action/order_transaction/" + url.PathEscape(push.TransactionID) + "/state/" + url.PathEscape(push.Transition)
+	status, body, err := p.post(ctx, target, token, []byte("{}"))
+	if err != nil {
+		return err, false
+	}
+	if status/100 == 2 {
+		return nil, false
+	}
+	return fmt.Errorf("transition %s: HTTP %d: %s", push.Transition, status, body), permanentStatus(status)
+}
+
+// token gets an Admin API access token with the integration's credentials.
+func (p *Pusher) token(ctx context.Context, base, key, secret string) (string, error, bool) {
+	body, _ := json.Marshal(map[string]string{"grant_type": "client_credentials", "client_id": key, "client_secret": secret})
+	status, answer, err := p.post(ctx, base+"/api/oauth/token", "", body)
+	if err != nil {
+		return "", err, false
+	}
+	if status/100 != 2 {
+		return "", fmt.Errorf("oauth token: HTTP %d: %s", status, answer), false // credentials may be rotated by a re-registration
+	}
+	var t struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.Unmarshal(answer, &t); err != nil || t.AccessToken == "" {
+		return "", fmt.Errorf("oauth token: no access_token in %s", answer), false
+	}
+	return t.AccessToken, nil, false
+}
+
+func (p *Pusher) post(ctx context.Context, target, token string, body []byte) (int, []byte, error) {
+	client := p.Client
+	if client == nil {
+		client = &http.Client{Timeout: 10 * time.Second}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer res.Body.Close()
+	answer, _ := io.ReadAll(io.LimitReader(res.Body, 4<<10))
+	return res.StatusCode, answer, nil
+}
+
+// permanentStatus: Shopware refused the transition itself (illegal from the
+// current state, unknown transaction); timeouts, throttling and server
+// errors are retried.
+func permanentStatus(status int) bool {
+	return status/100 == 4 && status != http.StatusUnauthorized && status != http.StatusRequestTimeout && status != http.StatusTooManyRequests
+}

@@ -1,0 +1,176 @@
+package shopwareapp
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"kassa/internal/payments"
+	"kassa/internal/shopware"
+	"kassa/internal/store"
+)
+
+// adminAPI is a fake Shopware Admin API: it hands tokens to the
+// integration's credentials and records the state transitions it is asked for.
+type adminAPI struct {
+	srv         *httptest.Server
+	key, secret string
+	mu          sync.Mutex
+	failNext    int // answer 503 to this many transition calls first
+	refuse      bool
+	transitions []string // "transactionID paid"
+}
+
+func newAdminAPI(t *testing.T, key, secret string) *adminAPI {
+	a := &adminAPI{key: key, secret: secret}
+	const token = "admin-token-123"
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api/oauth/token", func(w http.ResponseWriter, r *http.Request) {
+		var c map[string]string
+		json.NewDecoder(r.Body).Decode(&c)
+		if c["grant_type"] != "client_credentials" || c["client_id"] != a.key || c["client_secret"] != a.secret {
+			http.Error(w, `{"errors":[{"code":"invalid_client"}]}`, http.StatusUnauthorized)
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]any{"token_type": "Bearer", "expires_in": 600, "access_token": token})
+	})
+	mux.HandleFunc("POST /api/_action/order_transaction/{id}/state/{transition}", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer "+token {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		if a.failNext > 0 {
+			a.failNext--
+			http.Error(w, "maintenance", http.StatusServiceUnavailable)
+			return
+		}
+		if a.refuse {
+			http.Error(w, `{"errors":[{"code":"SYSTEM__ILLEGAL_STATE_TRANSITION"}]}`, http.StatusBadRequest)
+			return
+		}
+		a.transitions = append(a.transitions, r.PathValue("id")+" "+r.PathValue("transition"))
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"technicalName":"paid"}`))
+	})
+	a.srv = httptest.NewServer(mux)
+	t.Cleanup(a.srv.Close)
+	return a
+}
+
+func (a *adminAPI) recorded() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]string(nil), a.transitions...)
+}
+
+func (e *env) pushes() []*shopware.Push {
+	e.t.Helper()
+	var out []*shopware.Push
+	e.st.Read(e.t.Context(), func(r store.Reader) error {
+		var err error
+		out, err = r.ShopwarePushes(e.t.Context(), e.account)
+		return err
+	})
+	return out
+}
+
+// transferLater pays an IDR order by bank transfer: the customer gets the
+// virtual account and returns (finalize: process), then transfers.
+func transferLater(t *testing.T, e *env, s *fakeShop, o order) {
+	t.Helper()
+	ans := s.pay(o)
+	c := newCustomer(t)
+	account := c.follow(c.submit(c.get(ans.RedirectURL), "/transfer/bank", url.Values{"bank": {"bca"}}))
+	if got := s.finalize(o, ""); got != (paymentAnswer{Status: "process"}) {
+		t.Fatalf("finalize answered %+v; want process", got)
+	}
+	if n := len(e.pushes()); n != 0 {
+		t.Fatalf("%d pushes before the transfer", n)
+	}
+	done := c.submit(account, "/transfer/pay", nil)
+	if done.status != http.StatusSeeOther {
+		t.Fatalf("transfer: %d %s", done.status, done.body)
+	}
+}
+
+func TestLateBankTransferReachesPaidThroughTheAdminAPI(t *testing.T) {
+	e := newEnv(t)
+	s := e.newShop("shopV")
+	admin := newAdminAPI(t, s.apiKey, s.apiSec)
+	s.url = admin.srv.URL
+	s.install()
+	admin.failNext = 1
+	o := order{transactionID: "tx-late-transfer", number: "10090", method: "bank_transfer_id", total: "250000.00", currency: "IDR", country: "ID"}
+	transferLater(t, e, s, o)
+
+	// The push was committed with the payment.
+	pushes := e.pushes()
+	if len(pushes) != 1 || pushes[0].Transition != "paid" || pushes[0].Status != shopware.PushPending || pushes[0].TransactionID != o.transactionID {
+		t.Fatalf("pushes %+v; want one pending paid push", pushes)
+	}
+	if pi := e.intents()[0]; pi.Status != payments.Succeeded {
+		t.Fatalf("intent %s", pi.Status)
+	}
+
+	// The shop is down for maintenance: the push waits and is retried.
+	if n, err := e.pusher.PushDue(t.Context()); err != nil || n != 1 {
+		t.Fatalf("PushDue = %d, %v", n, err)
+	}
+	p := e.pushes()[0]
+	if p.Status != shopware.PushPending || p.Attempts != 1 || !strings.Contains(p.LastError, "503") || !p.NextAttemptAt.After(e.clock.Now()) {
+		t.Fatalf("after a 503: %+v", p)
+	}
+	if n, _ := e.pusher.PushDue(t.Context()); n != 0 {
+		t.Fatal("a push was retried before its time")
+	}
+	e.clock.Advance(time.Minute)
+	if n, err := e.pusher.PushDue(t.Context()); err != nil || n != 1 {
+		t.Fatalf("retry: PushDue = %d, %v", n, err)
+	}
+	if got := admin.recorded(); len(got) != 1 || got[0] != o.transactionID+" paid" {
+		t.Fatalf("the Admin API recorded %v; want [%s paid]", got, o.transactionID)
+	}
+	if p := e.pushes()[0]; p.Status != shopware.PushDone || p.Attempts != 2 {
+		t.Errorf("push after success: %+v", p)
+	}
+	// Done is done: nothing is sent twice.
+	e.clock.Advance(time.Hour)
+	e.pusher.PushDue(t.Context())
+	if got := admin.recorded(); len(got) != 1 {
+		t.Errorf("the transition was pushed %d times", len(got))
+	}
+}
+
+func TestPushRefusedByTheShopIsGivenUp(t *testing.T) {
+	e := newEnv(t)
+	s := e.newShop("shopW")
+	admin := newAdminAPI(t, s.apiKey, s.apiSec)
+	s.url = admin.srv.URL
+	s.install()
+	admin.refuse = true // e.g. the merchant already marked it paid by hand
+	transferLater(t, e, s, order{transactionID: "tx-refused-push", number: "10091", method: "bank_transfer_id", total: "150000", currency: "IDR", country: "ID"})
+	e.pusher.PushDue(t.Context())
+	if p := e.pushes()[0]; p.Status != shopware.PushFailed || !strings.Contains(p.LastError, "ILLEGAL_STATE_TRANSITION") {
+		t.Errorf("push %+v; want failed with Shopware's reason", p)
+	}
+}
+
+func TestNoPushWhenFinalizeReportsTheOutcome(t *testing.T) {
+	e := newEnv(t)
+	s := e.newShop("shopX")
+	s.install()
+	o := sofortOrder("tx-sofort-no-push")
+	ans := s.pay(o)
+	c := newCustomer(t)
+	c.submit(c.get(ans.RedirectURL), "/cancel", nil)
+	if n := len(e.pushes()); n != 0 {
+		t.Errorf("%d pushes for an outcome finalize reports", n)
+	}
+}
