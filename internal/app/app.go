@@ -127,6 +127,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	shopwareApp := &shopwareapp.Server{Store: st, Gateway: gw, Secrets: box, Clock: cfg.Clock, Logger: cfg.Logger, PublicURL: cfg.PublicURL}
 	shopwareApp.Register(mux)
 	gw.AttemptFinished = shopwareApp.AttemptFinished
+	gw.RefundSettled = shopwareApp.RefundSettled
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")

@@ -57,6 +57,9 @@ type Gateway struct {
 	// saved. An adapter that owes someone news of the outcome (the Shopware
 	// app's Admin API push) enqueues it there, so it commits with the change.
 	AttemptFinished func(ctx context.Context, tx store.Tx, pi *payments.PaymentIntent) error
+	// RefundSettled, when set, runs in the transaction that moves a refund
+	// out of pending (succeeded, failed, canceled), for the same purpose.
+	RefundSettled func(ctx context.Context, tx store.Tx, r *payments.Refund) error
 }
 
 // books starts the ledger entries of one change.

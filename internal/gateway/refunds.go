@@ -144,11 +144,20 @@ func (g *Gateway) changeRefund(ctx context.Context, tx store.Tx, c *Caller, acco
 	if err != nil {
 		return nil, err
 	}
+	was := r.Status
 	err = g.changeOnCharge(ctx, tx, c, accountID, r.ChargeID,
 		func(ch *payments.Charge, books *payments.Books) ([]payments.Event, error) {
 			return change(r, ch, books)
 		},
-		func() error { return tx.UpdateRefund(ctx, r) })
+		func() error {
+			if err := tx.UpdateRefund(ctx, r); err != nil {
+				return err
+			}
+			if g.RefundSettled != nil && was == payments.RefundPending && r.Status != payments.RefundPending {
+				return g.RefundSettled(ctx, tx, r)
+			}
+			return nil
+		})
 	if err != nil {
 		return nil, err
 	}

@@ -55,6 +55,10 @@ type Transaction struct {
 	Currency      string `json:"currency"`
 	Method        string `json:"method"`
 	ReturnURL     string `json:"return_url"`
+	// Refunds maps the Shopware refunds (order_transaction_capture_refund
+	// ids) Kassa made to Kassa's refund ids: a repeated refund call answers
+	// the refund already made instead of refunding twice.
+	Refunds map[string]string `json:"refunds,omitempty"`
 	// FinalStatus is the action finalize answered ("" until it did).
 	FinalStatus  string    `json:"final_status,omitempty"`
 	FinalMessage string    `json:"final_message,omitempty"`
@@ -74,11 +78,14 @@ const (
 // inserted in the transaction that changed the payment and sent at least
 // once by a pusher that leases it, like a webhook delivery.
 type Push struct {
-	ID            string    `json:"id"`
-	AccountID     string    `json:"account_id"`
-	ShopID        string    `json:"shop_id"`
-	TransactionID string    `json:"transaction_id"`
-	IntentID      string    `json:"intent_id"`
+	ID            string `json:"id"`
+	AccountID     string `json:"account_id"`
+	ShopID        string `json:"shop_id"`
+	TransactionID string `json:"transaction_id"`
+	IntentID      string `json:"intent_id"`
+	// RefundID, when set, names the Shopware refund to move (its actions:
+	// complete, fail, cancel) instead of the order transaction.
+	RefundID      string    `json:"refund_id,omitempty"`
 	Transition    string    `json:"transition"` // an order_transaction action: paid, authorize, fail, cancel
 	Status        string    `json:"status"`
 	Attempts      int       `json:"attempts"`

@@ -55,6 +55,23 @@ func (s *Server) AttemptFinished(ctx context.Context, tx store.Tx, pi *payments.
 	})
 }
 
+// RefundSettled is the gateway's hook for refunds: a refund the refund
+// call answered as "process" (pending) completes or fails later, and the
+// shop's refund moves through the Admin API.
+func (s *Server) RefundSettled(ctx context.Context, tx store.Tx, r *payments.Refund) error {
+	refundID := r.Metadata["shopware_refund_id"]
+	if refundID == "" {
+		return nil
+	}
+	transition := refundAction(r)
+	now := s.Clock.Now()
+	return tx.InsertShopwarePush(ctx, &shopware.Push{
+		ID: ids.New(pushPrefix), AccountID: r.AccountID, ShopID: r.Metadata["shopware_shop_id"],
+		TransactionID: r.Metadata["shopware_order_transaction_id"], IntentID: r.PaymentIntentID, RefundID: refundID,
+		Transition: transition, Status: shopware.PushPending, NextAttemptAt: now, Created: now,
+	})
+}
+
 // lateTransition is the order_transaction transition for an intent's new state.
 func lateTransition(pi *payments.PaymentIntent) string {
 	switch pi.Status {
@@ -181,6 +198,9 @@ func (p *Pusher) send(ctx context.Context, push *shopware.Push) (err error, perm
 		return err, permanent
 	}
 	target := base + "/api/_action/order_transaction/" + url.PathEscape(push.TransactionID) + "/state/" + url.PathEscape(push.Transition)
+	if push.RefundID != "" {
+		target = base + "/api/_action/order_transaction_capture_refund/" + url.PathEscape(push.RefundID) + "/state/" + url.PathEscape(push.Transition)
+	}
 	status, body, err := p.post(ctx, target, token, []byte("{}"))
 	if err != nil {
 		return err, false

@@ -39,6 +39,16 @@ func newAdminAPI(t *testing.T, key, secret string) *adminAPI {
 		}
 		json.NewEncoder(w).Encode(map[string]any{"token_type": "Bearer", "expires_in": 600, "access_token": token})
 	})
+	mux.HandleFunc("POST /api/_action/order_transaction_capture_refund/{id}/state/{transition}", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer "+token {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		a.transitions = append(a.transitions, "refund "+r.PathValue("id")+" "+r.PathValue("transition"))
+		w.Write([]byte(`{}`))
+	})
 	mux.HandleFunc("POST /api/_action/order_transaction/{id}/state/{transition}", func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer "+token {
 			http.Error(w, "unauthorized", http.StatusUnauthorized)

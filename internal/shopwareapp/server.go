@@ -39,6 +39,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /shopware/{account}/uninstall", s.uninstall)
 	mux.HandleFunc("POST /shopware/{account}/pay", s.pay)
 	mux.HandleFunc("POST /shopware/{account}/finalize", s.finalize)
+	mux.HandleFunc("POST /shopware/{account}/refund", s.refund)
 }
 
 // callError is a refusal: its status and the message the shop logs.

@@ -73,6 +73,7 @@ func newEnv(t *testing.T) *env {
 	server := &Server{Store: st, Gateway: gw, Secrets: box, Clock: clk, Logger: logger, PublicURL: srv.URL}
 	server.Register(mux)
 	gw.AttemptFinished = server.AttemptFinished
+	gw.RefundSettled = server.RefundSettled
 	keys, err := gw.CreateAccount(context.Background(), "Shop GmbH")
 	if err != nil {
 		t.Fatal(err)

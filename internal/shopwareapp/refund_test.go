@@ -1,0 +1,149 @@
+package shopwareapp
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"testing"
+
+	"kassa/internal/gateway"
+	"kassa/internal/payments"
+	"kassa/internal/sandbox"
+	"kassa/internal/store"
+)
+
+// refundBody builds a refund call as Shopware serializes it (the SDK
+// fixture's shape: the order's currency is null there).
+func (s *fakeShop) refundBody(o order, refundID, amount string) []byte {
+	total := json.Number(amount)
+	price := map[string]any{"unitPrice": total, "quantity": 1, "totalPrice": total, "calculatedTaxes": []any{}, "taxRules": []any{}, "apiAlias": "calculated_price"}
+	return phpJSON(s.e.t, map[string]any{
+		"source": map[string]any{"url": s.url, "shopId": s.id, "appVersion": "1.0.0"},
+		"refund": map[string]any{
+			"id": refundID, "captureId": "capture-" + o.transactionID, "reason": nil, "amount": price,
+			"stateMachineState": map[string]any{"technicalName": "open"},
+			"transactionCapture": map[string]any{
+				"id": "capture-" + o.transactionID, "orderTransactionId": o.transactionID, "amount": price,
+				"transaction": map[string]any{"id": o.transactionID, "orderId": "order-" + o.transactionID},
+			},
+			"positions": nil,
+		},
+		"order": map[string]any{"id": "order-" + o.transactionID, "orderNumber": o.number, "currency": nil, "amountTotal": json.Number(o.total)},
+	})
+}
+
+func (s *fakeShop) refund(o order, refundID, amount string) paymentAnswer {
+	s.e.t.Helper()
+	res := s.post("/refund", s.refundBody(o, refundID, amount))
+	if res.status != http.StatusOK {
+		s.e.t.Fatalf("refund: %d %s", res.status, res.body)
+	}
+	return decodeAnswer(s.e.t, res)
+}
+
+func (e *env) refunds() []*payments.Refund {
+	e.t.Helper()
+	var out []*payments.Refund
+	e.st.Read(e.t.Context(), func(r store.Reader) error {
+		var err error
+		out, _, err = r.ListRefunds(e.t.Context(), e.account, store.ListQuery{Limit: 100})
+		return err
+	})
+	return out
+}
+
+// paidOrder runs the paid journey for o.
+func paidOrder(t *testing.T, s *fakeShop, o order) {
+	t.Helper()
+	ans := s.pay(o)
+	c := newCustomer(t)
+	done := c.submit(sofortToTAN(c, ans.RedirectURL), "/sofort/tan", url.Values{"tan": {sandbox.CorrectTAN}})
+	if got := s.finalize(o, done.location); got.Status != "paid" {
+		t.Fatalf("finalize %+v", got)
+	}
+}
+
+func TestPartialAndFullRefunds(t *testing.T) {
+	e := newEnv(t)
+	s := e.newShop("shopRefund")
+	admin := newAdminAPI(t, s.apiKey, s.apiSec)
+	s.url = admin.srv.URL
+	s.install()
+	o := sofortOrder("tx-refunds") // 395.01 EUR
+	paidOrder(t, s, o)
+
+	// A partial refund starts pending in the sandbox: Shopware's refund is in progress.
+	if got := s.refund(o, "refund-1", "100.5"); got != (paymentAnswer{Status: "process"}) {
+		t.Fatalf("partial refund answered %+v; want process", got)
+	}
+	refunds := e.refunds()
+	if len(refunds) != 1 || refunds[0].Amount != 10050 || refunds[0].Currency != "eur" {
+		t.Fatalf("refunds %+v; want one of 10050 EUR", refunds)
+	}
+	// Shopware retrying the same refund does not refund twice.
+	if got := s.refund(o, "refund-1", "100.5"); got.Status != "process" {
+		t.Errorf("repeated refund answered %+v", got)
+	}
+	if n := len(e.refunds()); n != 1 {
+		t.Fatalf("%d refunds after a repeated call; want 1", n)
+	}
+	// More than is left is refused, and changes nothing.
+	if got := s.refund(o, "refund-too-much", "300"); got.Status != "fail" || got.Message == "" {
+		t.Errorf("over-refund answered %+v; want fail with a message", got)
+	}
+	// The rest, exactly: the order is fully refunded.
+	if got := s.refund(o, "refund-2", "294.51"); got.Status != "process" {
+		t.Errorf("refund of the rest answered %+v", got)
+	}
+	if n := len(e.refunds()); n != 2 {
+		t.Fatalf("%d refunds; want 2", n)
+	}
+
+	// The acquirer completes the first refund later: Shopware's refund is
+	// completed through the Admin API.
+	first := e.refunds()[1]
+	if first.Metadata["shopware_refund_id"] != "refund-1" {
+		first = e.refunds()[0]
+	}
+	err := e.st.Write(t.Context(), func(tx store.Tx) error {
+		_, err := e.gw.FinishRefund(t.Context(), tx, &gateway.Caller{AccountID: e.account}, first.ID, gateway.RefundSucceed)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := e.pusher.PushDue(t.Context()); err != nil || n != 1 {
+		t.Fatalf("PushDue = %d, %v", n, err)
+	}
+	if got := admin.recorded(); len(got) != 1 || got[0] != "refund refund-1 complete" {
+		t.Errorf("the Admin API recorded %v; want [refund refund-1 complete]", got)
+	}
+	if got := s.refund(o, "refund-1", "100.5"); got.Status != "complete" {
+		t.Errorf("a repeated call after completion answered %+v; want complete", got)
+	}
+}
+
+func TestRefundRefusals(t *testing.T) {
+	e := newEnv(t)
+	s := e.newShop("shopRefund2")
+	s.install()
+	o := sofortOrder("tx-refund-refusals")
+	paidOrder(t, s, o)
+	if got := s.refund(o, "r-frac", "1.005"); got.Status != "fail" {
+		t.Errorf("a fraction of a cent answered %+v", got)
+	}
+	unknown := o
+	unknown.transactionID = "tx-never-paid"
+	if res := s.post("/refund", s.refundBody(unknown, "r-x", "1")); res.status != http.StatusBadRequest {
+		t.Errorf("refund of an unknown transaction: %d %s", res.status, res.body)
+	}
+	good := s.secret
+	s.secret = "forged"
+	if res := s.post("/refund", s.refundBody(o, "r-forged", "1")); res.status != http.StatusUnauthorized {
+		t.Errorf("forged refund: %d %s", res.status, res.body)
+	}
+	s.secret = good
+	if n := len(e.refunds()); n != 0 {
+		t.Errorf("%d refunds were made by refused calls", n)
+	}
+}
