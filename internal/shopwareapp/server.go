@@ -40,6 +40,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /shopware/{account}/pay", s.pay)
 	mux.HandleFunc("POST /shopware/{account}/finalize", s.finalize)
 	mux.HandleFunc("POST /shopware/{account}/refund", s.refund)
+	mux.HandleFunc("POST /shopware/{account}/recurring", s.recurring)
 }
 
 // callError is a refusal: its status and the message the shop logs.
