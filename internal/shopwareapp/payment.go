@@ -52,6 +52,8 @@ type paymentBody struct {
 	} `json:"orderTransaction"`
 	ReturnURL   *string        `json:"returnUrl"`
 	RequestData map[string]any `json:"requestData"`
+	// PreOrderPayment is what validate answered, for a prepared payment.
+	PreOrderPayment map[string]any `json:"preOrderPayment"`
 }
 
 // paymentAnswer is the answer to pay, finalize and recurring. Status is a
@@ -114,6 +116,16 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request) {
 	p, shop, secret, err := s.paymentCall(r)
 	if err != nil {
 		s.refuse(w, r, "pay", err, callAttrs(p)...)
+		return
+	}
+	if _, prepared := p.PreOrderPayment[PreparedIntentKey]; prepared {
+		// Shopware 6.7 takes a prepared payment in pay (no capture call).
+		out, err := s.takePrepared(r, p, shop)
+		if err != nil {
+			s.refuse(w, r, "pay", err, callAttrs(p)...)
+			return
+		}
+		s.settle(w, r, "pay", p, secret, out)
 		return
 	}
 	in, problem := payInput(p)

@@ -41,6 +41,8 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /shopware/{account}/finalize", s.finalize)
 	mux.HandleFunc("POST /shopware/{account}/refund", s.refund)
 	mux.HandleFunc("POST /shopware/{account}/recurring", s.recurring)
+	mux.HandleFunc("POST /shopware/{account}/validate", s.validate)
+	mux.HandleFunc("POST /shopware/{account}/capture", s.capture)
 }
 
 // callError is a refusal: its status and the message the shop logs.
