@@ -126,7 +126,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	(&checkoutpage.Pages{Gateway: gw, Logger: cfg.Logger}).Register(mux)
 	shopwareApp := &shopwareapp.Server{Store: st, Gateway: gw, Secrets: box, Clock: cfg.Clock, Logger: cfg.Logger, PublicURL: cfg.PublicURL}
 	shopwareApp.Register(mux)
-	gw.AttemptFinished = shopwareApp.AttemptFinished
+	gw.IntentSettled = shopwareApp.IntentSettled
 	gw.RefundSettled = shopwareApp.RefundSettled
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -178,8 +178,8 @@ func (g *Gateway) finishAttempt(ctx context.Context, tx store.Tx, pi *payments.P
 	if err := g.book(ctx, tx, books); err != nil {
 		return err
 	}
-	if g.AttemptFinished != nil {
-		if err := g.AttemptFinished(ctx, tx, pi); err != nil {
+	if g.IntentSettled != nil {
+		if err := g.IntentSettled(ctx, tx, pi); err != nil {
 			return err
 		}
 	}

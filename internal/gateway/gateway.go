@@ -52,11 +52,12 @@ type Gateway struct {
 	PublicURL string
 	// Ledger books movements of money; nil means ledger.Default().
 	Ledger *ledger.Ledger
-	// AttemptFinished, when set, runs in the transaction that ends an
-	// attempt (the customer's answer or its expiry) once the intent is
-	// saved. An adapter that owes someone news of the outcome (the Shopware
-	// app's Admin API push) enqueues it there, so it commits with the change.
-	AttemptFinished func(ctx context.Context, tx store.Tx, pi *payments.PaymentIntent) error
+	// IntentSettled, when set, runs in the transaction that ends an
+	// attempt (the customer's answer or its expiry) or captures or cancels
+	// an intent, once the intent is saved. An adapter that owes someone news
+	// of the outcome (the Shopware app's Admin API push) enqueues it there,
+	// so it commits with the change.
+	IntentSettled func(ctx context.Context, tx store.Tx, pi *payments.PaymentIntent) error
 	// RefundSettled, when set, runs in the transaction that moves a refund
 	// out of pending (succeeded, failed, canceled), for the same purpose.
 	RefundSettled func(ctx context.Context, tx store.Tx, r *payments.Refund) error

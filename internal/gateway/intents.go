@@ -202,6 +202,11 @@ func (g *Gateway) changeSettled(ctx context.Context, tx store.Tx, c *Caller, id 
 	if err := g.book(ctx, tx, books); err != nil {
 		return nil, err
 	}
+	if g.IntentSettled != nil {
+		if err := g.IntentSettled(ctx, tx, pi); err != nil {
+			return nil, err
+		}
+	}
 	return pi, g.record(ctx, tx, c.AccountID, c, events)
 }
 

@@ -60,10 +60,13 @@ type Transaction struct {
 	// the refund already made instead of refunding twice.
 	Refunds map[string]string `json:"refunds,omitempty"`
 	// FinalStatus is the action finalize answered ("" until it did).
-	FinalStatus  string    `json:"final_status,omitempty"`
-	FinalMessage string    `json:"final_message,omitempty"`
-	Created      time.Time `json:"created"`
-	Updated      time.Time `json:"updated"`
+	FinalStatus  string `json:"final_status,omitempty"`
+	FinalMessage string `json:"final_message,omitempty"`
+	// Pushed is the last transition pushed through the Admin API after
+	// finalize, so one outcome is never pushed twice.
+	Pushed  string    `json:"pushed,omitempty"`
+	Created time.Time `json:"created"`
+	Updated time.Time `json:"updated"`
 }
 
 // Push states.

@@ -242,7 +242,7 @@ func (s *Server) finalize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The intent is locked before the transaction, in the order an
-	// attempt's end (AttemptFinished) takes them, so the two cannot deadlock.
+	// attempt's end (IntentSettled) takes them, so the two cannot deadlock.
 	var intentID string
 	err = s.Store.Read(r.Context(), func(rd store.Reader) error {
 		tr, err := rd.ShopwareTransaction(r.Context(), shop.AccountID, shop.ShopID, p.OrderTransaction.ID)

@@ -26,11 +26,12 @@ import (
 // pushPrefix is the id prefix of Admin API pushes.
 const pushPrefix = "swp"
 
-// AttemptFinished is the gateway's hook: when an attempt of a Shopware
-// payment ends after finalize already answered "process" (a bank transfer
-// paid or expired later), the shop must hear of it through its Admin API.
-// The push is enqueued here, in the transaction that changed the intent.
-func (s *Server) AttemptFinished(ctx context.Context, tx store.Tx, pi *payments.PaymentIntent) error {
+// IntentSettled is the gateway's hook: when a Shopware payment settles
+// after finalize answered "process" (a bank transfer paid or expired later,
+// a pending payment the merchant cancels), the shop must hear of it through
+// its Admin API. The push is enqueued here, in the transaction that changed
+// the intent, and remembered so one outcome is pushed once.
+func (s *Server) IntentSettled(ctx context.Context, tx store.Tx, pi *payments.PaymentIntent) error {
 	if pi.Metadata["shopware_order_transaction_id"] == "" {
 		return nil // not a Shopware payment
 	}
@@ -41,14 +42,18 @@ func (s *Server) AttemptFinished(ctx context.Context, tx store.Tx, pi *payments.
 	if err != nil {
 		return err
 	}
-	if tr.FinalStatus != actionProcess {
-		return nil // finalize has not answered yet: it will report the outcome itself
+	if tr.FinalStatus != actionProcess || tr.Pushed != "" {
+		return nil // finalize reports the outcome itself, or it was pushed already
 	}
 	transition := lateTransition(pi)
 	if transition == "" {
 		return nil
 	}
 	now := s.Clock.Now()
+	tr.Pushed, tr.Updated = transition, now
+	if err := tx.UpdateShopwareTransaction(ctx, tr); err != nil {
+		return err
+	}
 	return tx.InsertShopwarePush(ctx, &shopware.Push{
 		ID: ids.New(pushPrefix), AccountID: tr.AccountID, ShopID: tr.ShopID, TransactionID: tr.TransactionID,
 		IntentID: pi.ID, Transition: transition, Status: shopware.PushPending, NextAttemptAt: now, Created: now,

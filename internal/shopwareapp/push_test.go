@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"kassa/internal/gateway"
 	"kassa/internal/payments"
 	"kassa/internal/shopware"
 	"kassa/internal/store"
@@ -182,5 +183,38 @@ func TestNoPushWhenFinalizeReportsTheOutcome(t *testing.T) {
 	c.submit(c.get(ans.RedirectURL), "/cancel", nil)
 	if n := len(e.pushes()); n != 0 {
 		t.Errorf("%d pushes for an outcome finalize reports", n)
+	}
+}
+
+func TestMerchantCancelAfterFinalizeIsPushed(t *testing.T) {
+	e := newEnv(t)
+	s := e.newShop("shopY")
+	admin := newAdminAPI(t, s.apiKey, s.apiSec)
+	s.url = admin.srv.URL
+	s.install()
+	o := order{transactionID: "tx-merchant-cancel", number: "10092", method: "bank_transfer_id", total: "150000", currency: "IDR", country: "ID"}
+	ans := s.pay(o)
+	c := newCustomer(t)
+	c.submit(c.get(ans.RedirectURL), "/transfer/bank", url.Values{"bank": {"bca"}})
+	if got := s.finalize(o, ""); got.Status != "process" {
+		t.Fatalf("finalize %+v", got)
+	}
+	// The merchant gives up on the transfer through Kassa's API.
+	pi := e.intents()[0]
+	err := e.st.Write(t.Context(), func(tx store.Tx) error {
+		_, err := e.gw.CancelIntent(t.Context(), tx, &gateway.Caller{AccountID: e.account}, pi.ID, "abandoned")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := e.pusher.PushDue(t.Context()); err != nil || n != 1 {
+		t.Fatalf("PushDue = %d, %v", n, err)
+	}
+	if got := admin.recorded(); len(got) != 1 || got[0] != o.transactionID+" cancel" {
+		t.Errorf("the Admin API recorded %v; want [%s cancel]", got, o.transactionID)
+	}
+	if n := len(e.pushes()); n != 1 {
+		t.Errorf("%d pushes; want 1", n)
 	}
 }

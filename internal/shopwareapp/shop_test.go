@@ -72,7 +72,7 @@ func newEnv(t *testing.T) *env {
 	(&sandbox.Pages{Gateway: gw, Logger: logger}).Register(mux)
 	server := &Server{Store: st, Gateway: gw, Secrets: box, Clock: clk, Logger: logger, PublicURL: srv.URL}
 	server.Register(mux)
-	gw.AttemptFinished = server.AttemptFinished
+	gw.IntentSettled = server.IntentSettled
 	gw.RefundSettled = server.RefundSettled
 	keys, err := gw.CreateAccount(context.Background(), "Shop GmbH")
 	if err != nil {
