@@ -470,7 +470,18 @@ func TestWebhookResendAndDeliveryLog(t *testing.T) {
 	if got[0].EventID != created.ID || got[1].EventID != created.ID {
 		t.Fatalf("%+v", got)
 	}
-	log := k.deliveries(we.ID)
+	// The receiver has the request before the sender records its outcome.
+	var log []map[string]any
+	eventually(t, "both outcomes in the delivery log", func() bool {
+		log = k.deliveries(we.ID)
+		recorded := 0
+		for _, d := range log {
+			if a, _ := d["attempts"].([]any); len(a) > 0 {
+				recorded++
+			}
+		}
+		return recorded == 2
+	})
 	if len(log) != 2 {
 		t.Fatalf("%v", log)
 	}
