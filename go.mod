@@ -8,6 +8,7 @@ require (
 	github.com/jackc/pgx/v5 v5.13.0
 	github.com/prometheus/client_golang v1.25.0
 	github.com/stripe/stripe-go/v82 v82.5.1
+	golang.org/x/crypto v0.57.0
 	modernc.org/sqlite v1.62.0
 	pgregory.net/rapid v1.3.0
 )

@@ -1,0 +1,60 @@
+package paygate
+
+import (
+	"errors"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var codeShape = regexp.MustCompile(`^[2-7][0-9]{7}$`)
+
+// requireCoded fails unless err is nil or a *Error with a well-formed
+// refusal code: a client always gets a code it can act on.
+func requireCoded(t *testing.T, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	var pe *Error
+	if !errors.As(err, &pe) || !codeShape.MatchString(string(pe.Code)) {
+		t.Fatalf("error without a Paygate code: %#v", err)
+	}
+}
+
+func FuzzDecrypt(f *testing.F) {
+	bf, _ := NewCipher(Blowfish, []byte("password"))
+	aesC, _ := NewCipher(AES, []byte("0123456789abcdef"))
+	good, n := aesC.Encrypt("MerchantID=M&TransID=T")
+	f.Add("14EC7A6DA0FBB3E50A84B47302443328", 9)
+	f.Add(strings.ToLower(good), n)
+	f.Add("00-00", 1)
+	f.Add("", 0)
+	f.Fuzz(func(t *testing.T, data string, length int) {
+		for _, c := range []*Cipher{bf, aesC} {
+			plain, err := c.Decrypt(data, length)
+			requireCoded(t, err)
+			if err == nil && len(plain) != length {
+				t.Fatalf("plain is %d bytes, Len was %d", len(plain), length)
+			}
+		}
+	})
+}
+
+func FuzzParseValues(f *testing.F) {
+	f.Add("MerchantID=M&TransID=T&Amount=1&Currency=EUR")
+	f.Add("a=1&A=2")
+	f.Add("&&=&")
+	f.Fuzz(func(t *testing.T, plain string) {
+		v, err := ParseValues(plain)
+		requireCoded(t, err)
+		if err != nil {
+			return
+		}
+		// What parsed re-encodes to the same pairs.
+		again, err := ParseValues(v.Encode())
+		if err != nil || again.Encode() != v.Encode() {
+			t.Fatalf("re-parse of %q: %q, %v", v.Encode(), again.Encode(), err)
+		}
+	})
+}
