@@ -11,6 +11,7 @@ import (
 
 	"kassa/internal/checkout"
 	"kassa/internal/ledger"
+	"kassa/internal/paygate"
 	"kassa/internal/payments"
 	"kassa/internal/shopware"
 	"kassa/internal/webhooks"
@@ -119,6 +120,12 @@ type Reader interface {
 	ShopwareTransactionByIntent(ctx context.Context, accountID, intentID string) (*shopware.Transaction, error)
 	// ShopwarePushes lists an account's Admin API pushes, oldest first.
 	ShopwarePushes(ctx context.Context, accountID string) ([]*shopware.Push, error)
+
+	// PaygateMerchant finds Paygate credentials by MerchantID, whatever
+	// the account (a Paygate request names only its MerchantID).
+	PaygateMerchant(ctx context.Context, merchantID string) (*paygate.Merchant, error)
+	// PaygateMerchantOfAccount finds an account's Paygate credentials.
+	PaygateMerchantOfAccount(ctx context.Context, accountID string) (*paygate.Merchant, error)
 }
 
 // Tx is a write transaction.
@@ -197,6 +204,13 @@ type Tx interface {
 	// next attempt, error) and drops its lease, if p.Claim still holds;
 	// ErrConflict when the lease was lost to another claim.
 	RecordShopwarePush(ctx context.Context, p *shopware.Push) error
+
+	// InsertPaygateMerchant adds an account's Paygate credentials;
+	// ErrConflict if the account or the MerchantID already has some.
+	InsertPaygateMerchant(ctx context.Context, m *paygate.Merchant) error
+	// UpdatePaygateMerchant replaces the algorithm and keys of the
+	// credentials with m's MerchantID (a key rotation).
+	UpdatePaygateMerchant(ctx context.Context, m *paygate.Merchant) error
 }
 
 // Claim is a request to lease due deliveries.

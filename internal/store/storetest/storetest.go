@@ -51,6 +51,7 @@ func Run(t *testing.T, open Open) {
 		"ShopwareShops":                   testShopwareShops,
 		"ShopwareTransactions":            testShopwareTransactions,
 		"ShopwarePushes":                  testShopwarePushes,
+		"PaygateMerchants":                testPaygateMerchants,
 	}
 	for name, test := range moneyTests {
 		tests[name] = test
