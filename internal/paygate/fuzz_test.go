@@ -51,6 +51,8 @@ func FuzzParseValues(f *testing.F) {
 		if err != nil {
 			return
 		}
+		_, verr := Validate(v, SofortRequest)
+		requireCoded(t, verr)
 		// What parsed re-encodes to the same pairs.
 		again, err := ParseValues(v.Encode())
 		if err != nil || again.Encode() != v.Encode() {
