@@ -126,6 +126,14 @@ type Reader interface {
 	PaygateMerchant(ctx context.Context, merchantID string) (*paygate.Merchant, error)
 	// PaygateMerchantOfAccount finds an account's Paygate credentials.
 	PaygateMerchantOfAccount(ctx context.Context, accountID string) (*paygate.Merchant, error)
+	// PaygatePayment finds a payment by PayID, whatever its account (a
+	// PayID is unguessable; callers check the merchant where it matters).
+	PaygatePayment(ctx context.Context, payID string) (*paygate.Payment, error)
+	// PaygatePaymentByIntent finds the payment an intent carries.
+	PaygatePaymentByIntent(ctx context.Context, accountID, intentID string) (*paygate.Payment, error)
+	// FinalPaygatePaymentByReqID finds a merchant's latest final payment
+	// made with ReqId reqID.
+	FinalPaygatePaymentByReqID(ctx context.Context, merchantID, reqID string) (*paygate.Payment, error)
 }
 
 // Tx is a write transaction.
@@ -211,6 +219,13 @@ type Tx interface {
 	// UpdatePaygateMerchant replaces the algorithm and keys of the
 	// credentials with m's MerchantID (a key rotation).
 	UpdatePaygateMerchant(ctx context.Context, m *paygate.Merchant) error
+	InsertPaygatePayment(ctx context.Context, p *paygate.Payment) error
+	// UpdatePaygatePayment saves p, its notify lease (Claim, LeaseUntil)
+	// included.
+	UpdatePaygatePayment(ctx context.Context, p *paygate.Payment) error
+	// ClaimPaygateNotifies leases up to limit payments whose notify is due
+	// at now and not leased, until leaseUntil, under claim.
+	ClaimPaygateNotifies(ctx context.Context, claim string, now, leaseUntil time.Time, limit int) ([]*paygate.Payment, error)
 }
 
 // Claim is a request to lease due deliveries.

@@ -52,6 +52,8 @@ func Run(t *testing.T, open Open) {
 		"ShopwareTransactions":            testShopwareTransactions,
 		"ShopwarePushes":                  testShopwarePushes,
 		"PaygateMerchants":                testPaygateMerchants,
+		"PaygatePayments":                 testPaygatePayments,
+		"PaygateNotifyClaimsAreExclusive": testPaygateNotifyClaimsAreExclusive,
 	}
 	for name, test := range moneyTests {
 		tests[name] = test

@@ -9,3 +9,24 @@ CREATE TABLE paygate_merchants (
     hmac_key       BLOB NOT NULL,
     created        INTEGER NOT NULL
 );
+
+-- Paygate payments (PayIDs): a JSON document with the request, the
+-- result and the notify's state, plus the columns that find them. A
+-- payment owes a notify while notify_next_at is set; a sender leases it
+-- (claim, lease_until) before posting, as the webhook outbox does.
+CREATE TABLE paygate_payments (
+    seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+    pay_id         TEXT NOT NULL UNIQUE,
+    account_id     TEXT NOT NULL REFERENCES accounts(id),
+    merchant_id    TEXT NOT NULL,
+    intent_id      TEXT NOT NULL UNIQUE,
+    req_id         TEXT,
+    status         TEXT NOT NULL,
+    notify_next_at INTEGER,
+    claim          TEXT,
+    lease_until    INTEGER,
+    created        INTEGER NOT NULL,
+    data           TEXT NOT NULL
+);
+CREATE INDEX paygate_payments_req ON paygate_payments(merchant_id, req_id, seq) WHERE req_id IS NOT NULL;
+CREATE INDEX paygate_payments_notify ON paygate_payments(notify_next_at) WHERE notify_next_at IS NOT NULL;
