@@ -79,6 +79,8 @@ func serve(t testing.TB, db string, clk *clock.Manual, options ...func(*app.Conf
 		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
 		TimerInterval: 5 * time.Millisecond,
 		Webhooks:      delivery.Config{PollInterval: 5 * time.Millisecond, Timeout: 5 * time.Second},
+		// Paygate shops in tests listen on 127.0.0.1 over plain http.
+		PaygateAllowHTTP: true,
 	}
 	for _, option := range options {
 		option(&cfg)

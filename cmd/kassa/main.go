@@ -41,7 +41,7 @@ func main() {
 const usage = `Usage:
   kassa serve [--addr ADDR] [--db PATH|URL] [--public-url URL] [--secrets-key-file PATH]
               [--rates-file PATH] [--fees-file PATH] [--refund-delay DURATION|off]
-              [--webhook-timeout DURATION] [--webhook-forbid-private] [pool flags]
+              [--webhook-timeout DURATION] [--webhook-forbid-private] [--paygate-allow-http=false] [pool flags]
   kassa account create --name NAME [--json] [--db PATH|URL] [--secrets-key-file PATH]
   kassa migrate [--db PATH|URL] [--secrets-key-file PATH]
   kassa paygate credentials --account ACCT [--aes] [--rotate] [--json] [--db PATH|URL] [--secrets-key-file PATH]
@@ -54,7 +54,8 @@ KASSA_PUBLIC_URL (default http://ADDR), KASSA_SECRETS_KEY (64 hex characters) or
 KASSA_SECRETS_KEY_FILE (default DB.key; with a database URL one of them is required),
 KASSA_WEBHOOK_TIMEOUT (default 10s), KASSA_WEBHOOK_FORBID_PRIVATE, KASSA_RATES_FILE and
 KASSA_FEES_FILE (default: built in; see docs/ledger.md), KASSA_SANDBOX_REFUND_DELAY (default
-10s; "off": refunds wait for a test helper). With PostgreSQL
+10s; "off": refunds wait for a test helper), KASSA_PAYGATE_ALLOW_HTTP (default true in the
+sandbox). With PostgreSQL
 (pool flags): KASSA_DB_MAX_CONNS (10), KASSA_DB_LOCK_TIMEOUT (5s),
 KASSA_DB_STATEMENT_TIMEOUT (30s), or --db-max-conns, --db-lock-timeout,
 --db-statement-timeout.`
@@ -153,6 +154,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	publicURL := fs.String("public-url", os.Getenv("KASSA_PUBLIC_URL"), "base URL customers reach Kassa at; behind a load balancer, the balancer's (KASSA_PUBLIC_URL)")
 	keyFile := keyFileFlag(fs)
 	timeout := fs.Duration("webhook-timeout", 10*time.Second, "how long a webhook endpoint may take to answer (KASSA_WEBHOOK_TIMEOUT)")
+	paygateHTTP := fs.Bool("paygate-allow-http", os.Getenv("KASSA_PAYGATE_ALLOW_HTTP") != "false",
+		"let Paygate shops use http URLs and ports other than 443 (on in the sandbox; KASSA_PAYGATE_ALLOW_HTTP=false enforces https on 443 as Paygate does)")
 	forbidPrivate := fs.Bool("webhook-forbid-private", os.Getenv("KASSA_WEBHOOK_FORBID_PRIVATE") == "true",
 		"refuse webhook URLs on loopback, private and link-local addresses (KASSA_WEBHOOK_FORBID_PRIVATE=true)")
 	if v := os.Getenv("KASSA_WEBHOOK_TIMEOUT"); v != "" {
@@ -192,7 +195,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	a, err := app.New(ctx, app.Config{DB: db, DBOptions: dbOptions, PublicURL: *publicURL, Logger: logger,
-		SecretsKey: secretsKey, SecretsKeyFile: *keyFile,
+		SecretsKey: secretsKey, SecretsKeyFile: *keyFile, PaygateAllowHTTP: *paygateHTTP,
 		Webhooks:  delivery.Config{Timeout: *timeout, ForbidPrivateAddresses: *forbidPrivate},
 		RatesFile: *ratesFile, FeesFile: *feesFile, RefundDelay: refundDelay})
 	if err != nil {

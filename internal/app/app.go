@@ -25,6 +25,7 @@ import (
 	"kassa/internal/delivery"
 	"kassa/internal/gateway"
 	"kassa/internal/ledger"
+	"kassa/internal/paygateapi"
 	"kassa/internal/sandbox"
 	"kassa/internal/secrets"
 	"kassa/internal/shopwareapp"
@@ -47,6 +48,13 @@ type Config struct {
 	TimerInterval time.Duration
 	// Webhooks tunes webhook delivery.
 	Webhooks delivery.Config
+	// PaygateAllowHTTP lets Paygate shops use plain-http URLs and ports
+	// other than 443 for URLSuccess, URLFailure and URLNotify (a shop
+	// developed against a local Kassa). Off, only https on 443 passes.
+	PaygateAllowHTTP bool
+	// PaygateNotifyInterval is how often due Paygate notifies are looked
+	// for (default: TimerInterval).
+	PaygateNotifyInterval time.Duration
 	// SecretsKey (32 bytes) seals webhook signing secrets at rest. When nil
 	// it is read from SecretsKeyFile, which is created with a fresh key if
 	// missing (default: the database path + ".key").
@@ -75,6 +83,8 @@ type App struct {
 	Sender *delivery.Sender
 	// ShopwarePusher sends Shopware Admin API state pushes (started by RunBackground).
 	ShopwarePusher *shopwareapp.Pusher
+	// Notifier posts Paygate results to URLNotify (started by RunBackground).
+	Notifier *paygateapi.Notifier
 	// Metrics is what /metrics exposes.
 	Metrics *prometheus.Registry
 
@@ -128,6 +138,13 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	shopwareApp.Register(mux)
 	gw.IntentSettled = shopwareApp.IntentSettled
 	gw.RefundSettled = shopwareApp.RefundSettled
+	(&paygateapi.Server{Gateway: gw, Logger: cfg.Logger, AllowHTTP: cfg.PaygateAllowHTTP}).Register(mux)
+	notifyInterval := cfg.PaygateNotifyInterval
+	if notifyInterval == 0 {
+		notifyInterval = cfg.TimerInterval
+	}
+	notifier := &paygateapi.Notifier{Gateway: gw, Logger: cfg.Logger, Interval: notifyInterval,
+		Client: delivery.NewClient(delivery.Config{Timeout: cfg.Webhooks.Timeout, ForbidPrivateAddresses: cfg.Webhooks.ForbidPrivateAddresses})}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
@@ -145,7 +162,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		fmt.Fprintln(w, "ok")
 	})
 	pusher := &shopwareapp.Pusher{Store: st, Secrets: box, Clock: cfg.Clock, Logger: cfg.Logger}
-	return &App{Config: cfg, Store: st, Gateway: gw, Handler: api.WithRequestID(mux), Sender: sender, Metrics: registry, ShopwarePusher: pusher}, nil
+	return &App{Config: cfg, Store: st, Gateway: gw, Handler: api.WithRequestID(mux), Sender: sender, Notifier: notifier,
+		Metrics: registry, ShopwarePusher: pusher}, nil
 }
 
 func secretsBox(cfg Config) (*secrets.Box, error) {
@@ -206,6 +224,7 @@ func (a *App) RunBackground(ctx context.Context) {
 	goBackground(func() { a.Gateway.RunTimers(ctx, a.Config.TimerInterval, logErr("expiring overdue payment attempts")) })
 	goBackground(func() { a.Sender.Run(ctx) })
 	goBackground(func() { a.ShopwarePusher.Run(ctx) })
+	goBackground(func() { a.Notifier.Run(ctx) })
 	goBackground(func() {
 		ticker := time.NewTicker(time.Hour)
 		defer ticker.Stop()

@@ -86,11 +86,20 @@ type Sender struct {
 func New(cfg Config) *Sender {
 	cfg = cfg.withDefaults()
 	s := &Sender{cfg: cfg, jitter: rand.Float64, Logger: slog.Default()}
+	s.client = NewClient(cfg)
+	return s
+}
+
+// NewClient is the HTTP client Kassa calls merchants' servers with
+// (webhooks, Paygate notifies): cfg's timeout, no proxy, no redirects,
+// and with ForbidPrivateAddresses no connection to a local address.
+func NewClient(cfg Config) *http.Client {
+	cfg = cfg.withDefaults()
 	dialer := &net.Dialer{Timeout: cfg.Timeout}
 	if cfg.ForbidPrivateAddresses {
 		dialer.Control = forbidPrivate
 	}
-	s.client = &http.Client{
+	return &http.Client{
 		Timeout: cfg.Timeout,
 		Transport: &http.Transport{
 			Proxy:                 nil, // the dialled address must be the receiver's, for the check above
@@ -104,7 +113,6 @@ func New(cfg Config) *Sender {
 		// Stripe does not follow redirects: a 3xx is a failed attempt.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	return s
 }
 
 // ErrForbiddenAddress: the endpoint resolved to an address the

@@ -113,6 +113,9 @@ func (g *Gateway) record(ctx context.Context, tx store.Tx, accountID string, cal
 	if err := tx.InsertEvents(ctx, out); err != nil {
 		return err
 	}
+	if err := g.settlePaygate(ctx, tx, events); err != nil {
+		return err
+	}
 	return g.enqueueDeliveries(ctx, tx, accountID, out)
 }
 

@@ -34,7 +34,20 @@ const (
 	ModuleNotAllowed   = "016"
 	ModuleAlreadyThere = "017"
 	ModuleExpired      = "018"
+	// ModulePayment is Kassa's own: how a payment ended when it did not
+	// succeed (DetailDeclined, DetailExpired, DetailCanceled).
+	ModulePayment = "050"
 )
+
+// Payment outcome details (module 050).
+const (
+	DetailDeclined = "0001" // the customer did not authorize it at the bank (wrong TAN, gave up)
+	DetailExpired  = "0002" // the customer did not finish in time
+	DetailCanceled = "0003" // the merchant canceled the payment
+)
+
+// OutcomeCode is the code of a payment that failed for detail.
+func OutcomeCode(detail string) Code { return newCode(SeverityError, ModulePayment, detail) }
 
 // Crypto details (module 001): what was wrong with Data or MAC.
 const (

@@ -1,0 +1,143 @@
+package e2e
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/blowfish"
+)
+
+// paygateClient is the shop's side of Paygate's crypto: it builds
+// encrypted requests and reads encrypted results. The e2e tests use
+// computop-node-client (an implementation written by others, run with
+// node) when it is installed, and otherwise the small implementation
+// below, written from the protocol and not from Kassa's code.
+type paygateClient interface {
+	// request encrypts fields with the MAC a shop computes (or, when mac
+	// is not nil, that MAC instead) and returns Len and Data.
+	request(fields map[string]string, mac *string) (length int, data string)
+	// result decrypts Len/Data, and says whether its MAC is right.
+	result(length, data string) (fields map[string]string, macOK bool)
+}
+
+func newPaygateClient(t *testing.T, blowfishKey, hmacKey string) paygateClient {
+	dir, _ := filepath.Abs("../internal/paygate/testdata/node")
+	node, err := exec.LookPath("node")
+	if err == nil {
+		if _, err = os.Stat(filepath.Join(dir, "node_modules", "computop-node-client")); err == nil {
+			return &nodeClient{t: t, node: node, dir: dir, env: []string{"KEY_BLOWFISH=" + blowfishKey, "KEY_HMAC=" + hmacKey}}
+		}
+	}
+	t.Logf("computop-node-client is not installed (%v): using the test's own Paygate client", err)
+	return &goClient{t: t, bf: []byte(blowfishKey), hmac: []byte(hmacKey)}
+}
+
+type nodeClient struct {
+	t    *testing.T
+	node string
+	dir  string
+	env  []string
+}
+
+func (c *nodeClient) run(op map[string]any, out any) {
+	c.t.Helper()
+	in, _ := json.Marshal(op)
+	cmd := exec.Command(c.node, "crosscheck.js")
+	cmd.Dir, cmd.Env, cmd.Stdin = c.dir, append(os.Environ(), c.env...), bytes.NewReader(append(in, '\n'))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	raw, err := cmd.Output()
+	if err != nil {
+		c.t.Fatalf("node: %v\n%s", err, stderr.String())
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		c.t.Fatalf("node answered %s: %v", raw, err)
+	}
+}
+
+func (c *nodeClient) request(fields map[string]string, mac *string) (int, string) {
+	op := map[string]any{"op": "request", "fields": fields}
+	if mac != nil {
+		op["mac"] = *mac
+	}
+	var out struct {
+		Len  int
+		Data string
+	}
+	c.run(op, &out)
+	return out.Len, out.Data
+}
+
+func (c *nodeClient) result(length, data string) (map[string]string, bool) {
+	var out struct {
+		Fields map[string]string
+		MacOK  bool
+	}
+	c.run(map[string]any{"op": "result", "Len": length, "Data": data}, &out)
+	return out.Fields, out.MacOK
+}
+
+// goClient: Blowfish ECB with zero padding and lower-case hex (to show
+// Kassa takes both cases), HMAC-SHA256 in lower case.
+type goClient struct {
+	t        *testing.T
+	bf, hmac []byte
+}
+
+func (c *goClient) mac(parts ...string) string {
+	h := hmac.New(sha256.New, c.hmac)
+	h.Write([]byte(strings.Join(parts, "*")))
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func (c *goClient) request(fields map[string]string, mac *string) (int, string) {
+	m := c.mac(fields["PayID"], fields["TransID"], fields["MerchantID"], fields["Amount"], fields["Currency"])
+	if mac != nil {
+		m = *mac
+	}
+	var pairs []string
+	for k, v := range fields {
+		pairs = append(pairs, k+"="+v)
+	}
+	plain := []byte(strings.Join(append(pairs, "MAC="+m), "&"))
+	buf := append(bytes.Clone(plain), make([]byte, (8-len(plain)%8)%8)...)
+	b, err := blowfish.NewCipher(c.bf)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	for i := 0; i < len(buf); i += 8 {
+		b.Encrypt(buf[i:i+8], buf[i:i+8])
+	}
+	return len(plain), hex.EncodeToString(buf)
+}
+
+func (c *goClient) result(length, data string) (map[string]string, bool) {
+	buf, err := hex.DecodeString(data)
+	if err != nil || len(buf)%8 != 0 {
+		c.t.Fatalf("result Data %q is not hex blocks", data)
+	}
+	b, _ := blowfish.NewCipher(c.bf)
+	for i := 0; i < len(buf); i += 8 {
+		b.Decrypt(buf[i:i+8], buf[i:i+8])
+	}
+	n, err := strconv.Atoi(length)
+	if err != nil || n > len(buf) {
+		c.t.Fatalf("result Len %q", length)
+	}
+	fields := map[string]string{}
+	for _, part := range strings.Split(string(buf[:n]), "&") {
+		k, v, _ := strings.Cut(part, "=")
+		fields[k] = v
+	}
+	want := c.mac(fields["PayID"], fields["TransID"], fields["mid"], fields["Status"], fields["Code"])
+	return fields, strings.EqualFold(want, fields["MAC"])
+}
