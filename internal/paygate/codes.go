@@ -44,6 +44,11 @@ const (
 	DetailDeclined = "0001" // the customer did not authorize it at the bank (wrong TAN, gave up)
 	DetailExpired  = "0002" // the customer did not finish in time
 	DetailCanceled = "0003" // the merchant canceled the payment
+	// DetailNotifyUnanswered refuses a credit before the shop answered the
+	// payment's first notify, as Paygate requires.
+	DetailNotifyUnanswered = "0004"
+	// DetailNotPaid refuses a credit of a payment that did not succeed.
+	DetailNotPaid = "0005"
 )
 
 // OutcomeCode is the code of a payment that failed for detail.

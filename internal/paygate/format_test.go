@@ -31,17 +31,20 @@ func TestParseFormat(t *testing.T) {
 // published detail number, so no refusal carries detail 0000.
 func TestFieldListsAreWellFormed(t *testing.T) {
 	seen := map[string]bool{}
-	for _, f := range SofortRequest {
-		if _, err := parseFormat(f.Format); err != nil {
-			t.Error(err)
+	for _, list := range [][]Field{SofortRequest, CreditRequest, InquireRequest} {
+		clear(seen)
+		for _, f := range list {
+			if _, err := parseFormat(f.Format); err != nil {
+				t.Error(err)
+			}
+			if _, ok := Fields[f.Name]; !ok {
+				t.Errorf("%s has no detail number in Fields", f.Name)
+			}
+			if seen[f.Name] {
+				t.Errorf("%s listed twice", f.Name)
+			}
+			seen[f.Name] = true
 		}
-		if _, ok := Fields[f.Name]; !ok {
-			t.Errorf("%s has no detail number in Fields", f.Name)
-		}
-		if seen[f.Name] {
-			t.Errorf("%s listed twice", f.Name)
-		}
-		seen[f.Name] = true
 	}
 	numbers := map[string]string{}
 	for name, n := range Fields {

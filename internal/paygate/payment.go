@@ -50,6 +50,9 @@ type Payment struct {
 	Code        Code   `json:"code,omitempty"`
 	Description string `json:"description,omitempty"`
 
+	// Credits are the payment's credits (refunds) through credit.aspx.
+	Credits []Credit `json:"credits,omitempty"`
+
 	Notify Notify `json:"notify"`
 	// Claim and LeaseUntil hold a sender's lease on the notify (kept in
 	// their own columns, not in the document).
@@ -170,4 +173,50 @@ func (p *Payment) Echo() [][2]string {
 		}
 	}
 	return out
+}
+
+// Credit is one credit.aspx action on a payment: its own XID and result,
+// and the refund that carries it.
+type Credit struct {
+	XID         string    `json:"xid"`
+	TransID     string    `json:"trans_id"`
+	ReqID       string    `json:"req_id,omitempty"`
+	RefNr       string    `json:"ref_nr,omitempty"`
+	Amount      int64     `json:"amount"`
+	RefundID    string    `json:"refund_id,omitempty"`
+	Status      string    `json:"status"`
+	Code        Code      `json:"code"`
+	Description string    `json:"description"`
+	Created     time.Time `json:"created"`
+}
+
+// CreditByReqID finds the payment's credit made with ReqId reqID.
+func (p *Payment) CreditByReqID(reqID string) *Credit {
+	if reqID == "" {
+		return nil
+	}
+	for i := range p.Credits {
+		if p.Credits[i].ReqID == reqID {
+			return &p.Credits[i]
+		}
+	}
+	return nil
+}
+
+// CreditResult is the answer to a credit: mid, PayID, XID, TransID,
+// Status, Code, Description and the MAC.
+func (p *Payment) CreditResult(c *Credit, hmacKey []byte) *Values {
+	v := &Values{}
+	v.Set("mid", p.MerchantID)
+	v.Set("PayID", p.PayID)
+	v.Set("XID", c.XID)
+	v.Set("TransID", c.TransID)
+	v.Set("Status", c.Status)
+	v.Set("Description", c.Description)
+	v.Set("Code", string(c.Code))
+	if c.RefNr != "" {
+		v.Set("RefNr", c.RefNr)
+	}
+	v.Set("MAC", ResponseMAC(hmacKey, p.PayID, c.TransID, p.MerchantID, c.Status, c.Code))
+	return v
 }

@@ -36,3 +36,26 @@ var SofortRequest = []Field{
 	{Name: "Plain", Format: "ans..50", Need: Optional},
 	{Name: "Custom", Format: "ans..1024", Need: Optional},
 }
+
+// CreditRequest is credit.aspx's table (seed 001, credits with Sofort),
+// with RefNr and OrderDesc as the fact sheet lists them.
+var CreditRequest = []Field{
+	{Name: "MerchantID", Format: "ans..30", Need: Mandatory},
+	{Name: "PayID", Format: "an32", Need: Mandatory},
+	{Name: "TransID", Format: "ans..64", Need: Mandatory},
+	{Name: "Amount", Format: "n..10", Need: Mandatory},
+	{Name: "Currency", Format: "a3", Need: Mandatory},
+	{Name: "MAC", Format: "an64", Need: Mandatory},
+	{Name: "ReqId", Format: "ans..32", Need: Optional},
+	{Name: "RefNr", Format: "ans..40", Need: Optional, Pattern: refNrChars},
+	{Name: "OrderDesc", Format: "ans..384", Need: Optional},
+}
+
+// InquireRequest is inquire.aspx's: the payment and, from most clients, a
+// MAC over PayID*TransID*MerchantID** (checked when sent).
+var InquireRequest = []Field{
+	{Name: "MerchantID", Format: "ans..30", Need: Mandatory},
+	{Name: "PayID", Format: "an32", Need: Mandatory},
+	{Name: "TransID", Format: "ans..64", Need: Optional},
+	{Name: "MAC", Format: "an64", Need: Optional},
+}

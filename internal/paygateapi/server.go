@@ -34,6 +34,10 @@ type Server struct {
 func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /sofort.aspx", s.sofort)
 	mux.HandleFunc("POST /sofort.aspx", s.sofort)
+	mux.HandleFunc("GET /credit.aspx", s.credit)
+	mux.HandleFunc("POST /credit.aspx", s.credit)
+	mux.HandleFunc("GET /inquire.aspx", s.inquire)
+	mux.HandleFunc("POST /inquire.aspx", s.inquire)
 	mux.HandleFunc("GET "+gateway.PaygateReturnPath+"{payid}", s.returned)
 }
 
