@@ -89,7 +89,7 @@ func (g *Gateway) merchantPayment(ctx context.Context, tx store.Reader, merchant
 
 // PaygateInquiry is what inquire.aspx reports of a payment.
 type PaygateInquiry struct {
-	Payment                            *paygate.Payment
+	Payment                           *paygate.Payment
 	AmountAuth, AmountCap, AmountCred int64
 	// LastStatus is the payment's own: OK, FAILED, or PENDING while the
 	// customer is at the bank.
