@@ -300,3 +300,21 @@ func TestPaygateSofortRefusesFormattingErrors(t *testing.T) {
 		t.Errorf("refused requests made %d intents", n)
 	}
 }
+
+// TestPaygateNotifyOncePerTryAcrossInstances: two instances on one
+// database both run notifiers; leases let only one post each try.
+func TestPaygateNotifyOncePerTryAcrossInstances(t *testing.T) {
+	k := start(t)
+	k.peer()
+	s := newPaygateShop(t, k, http.StatusBadGateway)
+	s.bank(t, s.pay(s.order("T-4004"), nil), "123456")
+	eventually(t, "the first notify", func() bool { return len(s.shop.received()) == 1 })
+	time.Sleep(100 * time.Millisecond) // both notifiers poll every 5ms
+	k.Clock.Advance(time.Minute)
+	eventually(t, "the retry", func() bool { return len(s.shop.received()) == 2 })
+	k.Clock.Advance(24 * time.Hour)
+	time.Sleep(100 * time.Millisecond)
+	if n := len(s.shop.received()); n != 2 {
+		t.Errorf("%d notifies for two tries", n)
+	}
+}

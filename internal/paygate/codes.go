@@ -125,9 +125,11 @@ func cryptoError(detail, description string) *Error {
 	return &Error{Code: newCode(SeverityError, ModuleCrypto, detail), Description: description}
 }
 
-// FieldError is an error in module naming field (by its number in Fields).
+// FieldError is an error in module naming field (by its number in Fields,
+// matched in any case).
 // An unknown field name gets detail 0000 rather than a panic.
 func FieldError(module, field, description string) *Error {
+	field = canonicalName(field) // names arrive in any case
 	detail, ok := Fields[field]
 	if !ok {
 		detail = "0000"

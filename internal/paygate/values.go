@@ -34,7 +34,7 @@ func ParseValues(plain string) (*Values, error) {
 			return nil, &Error{Code: newCode(SeverityError, ModuleFormat, "0000"), Description: "a parameter has no name"}
 		}
 		if _, dup := v.Lookup(key); dup {
-			return nil, FieldError(ModuleAlreadyThere, canonicalName(key), "given more than once")
+			return nil, FieldError(ModuleAlreadyThere, key, "given more than once")
 		}
 		v.Set(key, value)
 	}
