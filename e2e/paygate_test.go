@@ -179,16 +179,16 @@ func TestPaygateSofortPaymentSucceedsAndNotifiesWithRetries(t *testing.T) {
 	}
 
 	// The notify: refused twice (500, 503), retried after 1 and 5 minutes, answered the third time.
-	eventually(t, "the first notify", func() bool { return len(s.shop.received()) == 1 })
+	s.awaitNotifyTries(t, res["PayID"], 1)
 	k.Clock.Advance(59 * time.Second)
 	time.Sleep(50 * time.Millisecond)
 	if n := len(s.shop.received()); n != 1 {
 		t.Fatalf("%d notifies before the first retry is due", n)
 	}
 	k.Clock.Advance(time.Second)
-	eventually(t, "the second notify", func() bool { return len(s.shop.received()) == 2 })
+	s.awaitNotifyTries(t, res["PayID"], 2)
 	k.Clock.Advance(5 * time.Minute)
-	eventually(t, "the third notify", func() bool { return len(s.shop.received()) == 3 })
+	s.awaitNotifyAnswered(t, res["PayID"])
 	k.Clock.Advance(48 * time.Hour)
 	time.Sleep(50 * time.Millisecond)
 	got := s.shop.received()
@@ -307,11 +307,11 @@ func TestPaygateNotifyOncePerTryAcrossInstances(t *testing.T) {
 	k := start(t)
 	k.peer()
 	s := newPaygateShop(t, k, http.StatusBadGateway)
-	s.bank(t, s.pay(s.order("T-4004"), nil), "123456")
-	eventually(t, "the first notify", func() bool { return len(s.shop.received()) == 1 })
+	payID := s.result(t, s.bank(t, s.pay(s.order("T-4004"), nil), "123456").Query())["PayID"]
+	s.awaitNotifyTries(t, payID, 1)
 	time.Sleep(100 * time.Millisecond) // both notifiers poll every 5ms
 	k.Clock.Advance(time.Minute)
-	eventually(t, "the retry", func() bool { return len(s.shop.received()) == 2 })
+	s.awaitNotifyAnswered(t, payID)
 	k.Clock.Advance(24 * time.Hour)
 	time.Sleep(100 * time.Millisecond)
 	if n := len(s.shop.received()); n != 2 {

@@ -5,6 +5,7 @@
 //	kassa account create --name NAME     create a merchant account and print its keys
 //	kassa migrate                        apply database migrations and exit
 //	kassa paygate credentials --account ACCT   give an account Paygate credentials
+//	kassa paygate batch FILE             process a Batch Manager file of Sofort credits
 //	kassa bench --key sk_test_…          drive a running server with an open-loop load
 //	kassa shopware app --account ACCT --out DIR   write the account's Shopware app
 package main
@@ -45,6 +46,7 @@ const usage = `Usage:
   kassa account create --name NAME [--json] [--db PATH|URL] [--secrets-key-file PATH]
   kassa migrate [--db PATH|URL] [--secrets-key-file PATH]
   kassa paygate credentials --account ACCT [--aes] [--rotate] [--json] [--db PATH|URL] [--secrets-key-file PATH]
+  kassa paygate batch FILE [--out FILE] [--db PATH|URL] [--secrets-key-file PATH]
   kassa bench --key SECRET_KEY [--url URL] [--rate N] [--duration D] [--mix OP=W,...] [--out FILE]
   kassa shopware app --account ACCT --out DIR [--public-url URL] [--db PATH|URL] [--secrets-key-file PATH]
 
@@ -75,7 +77,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "migrate":
 		return migrate(ctx, args[1:], stdout)
 	case "paygate":
-		return paygateCommand(ctx, args[1:], stdout)
+		return paygateCommand(ctx, args[1:], stdout, stderr)
 	case "bench":
 		return bench(ctx, args[1:], stdout, stderr)
 	case "shopware":

@@ -12,11 +12,14 @@ import (
 )
 
 // paygateCommand runs `kassa paygate …`.
-func paygateCommand(ctx context.Context, args []string, stdout io.Writer) error {
-	if len(args) == 0 || args[0] != "credentials" {
-		return errors.New(usage)
+func paygateCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	switch {
+	case len(args) > 0 && args[0] == "credentials":
+		return paygateCredentials(ctx, args[1:], stdout)
+	case len(args) > 0 && args[0] == "batch":
+		return paygateBatch(ctx, args[1:], stdout, stderr)
 	}
-	return paygateCredentials(ctx, args[1:], stdout)
+	return errors.New(usage)
 }
 
 // paygateCredentials gives an account its Paygate MerchantID and keys and

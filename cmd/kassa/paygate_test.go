@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -58,5 +59,39 @@ func TestPaygateCredentialsCommand(t *testing.T) {
 	}
 	if _, err := kassa("paygate", "credentials"); err == nil {
 		t.Error("--account is required")
+	}
+}
+
+func TestPaygateBatchCommand(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db := []string{"--db", testdb.DSN(t), "--secrets-key-file", filepath.Join(dir, "kassa.key")}
+	payID := strings.Repeat("a", 32)
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := write("credits.csv", "HEAD,kassa_nobody,20261126,1.1\nSOFORT,Credit,500,EUR,B-1,R-1,"+payID+"\nFOOT,1,500\n")
+	var out, errOut bytes.Buffer
+	if err := run(ctx, append([]string{"paygate", "batch", good}, db...), &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	if want := "HEAD,kassa_nobody,20261126,1.1\nSOFORT,Credit,500,EUR,B-1,R-1," + payID + ",FAILED,20120001\nFOOT,1,500\n"; out.String() != want {
+		t.Errorf("response file:\n%s\nwant:\n%s", out.String(), want)
+	}
+	if !strings.Contains(errOut.String(), "] 1/1") {
+		t.Errorf("no progress shown: %q", errOut.String())
+	}
+
+	bad := write("bad.csv", "HEAD,kassa_nobody,20261126,1.1\nSOFORT,Credit,500,EUR,B-1,R-1,"+payID+"\nFOOT,2,500\n")
+	err := run(ctx, append([]string{"paygate", "batch", bad, "--out", filepath.Join(dir, "resp.csv")}, db...), &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "nothing credited") {
+		t.Errorf("a mismatched footer: %v", err)
+	}
+	if _, statErr := os.Stat(filepath.Join(dir, "resp.csv")); statErr == nil {
+		t.Error("a refused file got a response file")
 	}
 }

@@ -39,6 +39,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /inquire.aspx", s.inquire)
 	mux.HandleFunc("POST /inquire.aspx", s.inquire)
 	mux.HandleFunc("GET "+gateway.PaygateReturnPath+"{payid}", s.returned)
+	mux.HandleFunc("POST /paygate/batch", s.batch)
 }
 
 // maxBody bounds a request: Data of the largest request is far below it.
