@@ -6,7 +6,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"kassa/internal/checkout"
@@ -102,17 +101,9 @@ func (r *reader) ListCheckoutSessions(ctx context.Context, accountID string, q s
 // OverdueCheckoutSessions is a plain read: whoever expires a session
 // re-checks it in the write transaction that locks it.
 func (r *reader) OverdueCheckoutSessions(ctx context.Context, now time.Time, limit int) ([]store.SessionRef, error) {
-	rows, err := r.q.Query(ctx, `
+	return dueRefs(ctx, r.q, `
 		SELECT account_id, id FROM checkout_sessions
 		WHERE deadline IS NOT NULL AND deadline <= $1 ORDER BY deadline LIMIT $2`, nanos(now), limit)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.SessionRef, error) {
-		var ref store.SessionRef
-		err := row.Scan(&ref.AccountID, &ref.ID)
-		return ref, err
-	})
 }
 
 func (t *txn) InsertProduct(ctx context.Context, p *checkout.Product) error {

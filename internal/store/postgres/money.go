@@ -42,17 +42,9 @@ func paymentFilters(q store.ListQuery) []filter {
 // DueRefunds is a plain read: whoever completes a refund re-checks it in
 // the write transaction that locks it.
 func (r *reader) DueRefunds(ctx context.Context, now time.Time, limit int) ([]store.ObjectRef, error) {
-	rows, err := r.q.Query(ctx, `
+	return dueRefs(ctx, r.q, `
 		SELECT account_id, id FROM refunds
 		WHERE settle_at IS NOT NULL AND settle_at <= $1 ORDER BY settle_at LIMIT $2`, nanos(now), limit)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.ObjectRef, error) {
-		var ref store.ObjectRef
-		err := row.Scan(&ref.AccountID, &ref.ID)
-		return ref, err
-	})
 }
 
 func (r *reader) Dispute(ctx context.Context, accountID, id string) (*payments.Dispute, error) {

@@ -106,14 +106,20 @@ func (r *reader) IntentByAttempt(ctx context.Context, attempt string) (*payments
 // OverdueIntents is a plain read: whoever expires an intent re-checks its
 // deadline in the write transaction that locks it.
 func (r *reader) OverdueIntents(ctx context.Context, now time.Time, limit int) ([]store.IntentRef, error) {
-	rows, err := r.q.Query(ctx, `
+	return dueRefs(ctx, r.q, `
 		SELECT account_id, id FROM payment_intents
 		WHERE deadline IS NOT NULL AND deadline <= $1 ORDER BY deadline LIMIT $2`, nanos(now), limit)
+}
+
+// dueRefs runs a query listing (account_id, id) pairs of objects whose
+// time has come: overdue intents and sessions, refunds to settle.
+func dueRefs(ctx context.Context, q pgx.Tx, query string, args ...any) ([]store.ObjectRef, error) {
+	rows, err := q.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.IntentRef, error) {
-		var ref store.IntentRef
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.ObjectRef, error) {
+		var ref store.ObjectRef
 		err := row.Scan(&ref.AccountID, &ref.ID)
 		return ref, err
 	})

@@ -81,22 +81,9 @@ func (r *reader) ListCheckoutSessions(ctx context.Context, accountID string, q s
 }
 
 func (r *reader) OverdueCheckoutSessions(ctx context.Context, now time.Time, limit int) ([]store.SessionRef, error) {
-	rows, err := r.q.QueryContext(ctx, `
+	return dueRefs(ctx, r.q, `
 		SELECT account_id, id FROM checkout_sessions
 		WHERE deadline IS NOT NULL AND deadline <= ? ORDER BY deadline LIMIT ?`, nanos(now), limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []store.SessionRef
-	for rows.Next() {
-		var ref store.SessionRef
-		if err := rows.Scan(&ref.AccountID, &ref.ID); err != nil {
-			return nil, err
-		}
-		out = append(out, ref)
-	}
-	return out, rows.Err()
 }
 
 func (t *txn) InsertProduct(ctx context.Context, p *checkout.Product) error {

@@ -38,22 +38,9 @@ func paymentFilters(q store.ListQuery) []filter {
 }
 
 func (r *reader) DueRefunds(ctx context.Context, now time.Time, limit int) ([]store.ObjectRef, error) {
-	rows, err := r.q.QueryContext(ctx, `
+	return dueRefs(ctx, r.q, `
 		SELECT account_id, id FROM refunds
 		WHERE settle_at IS NOT NULL AND settle_at <= ? ORDER BY settle_at LIMIT ?`, nanos(now), limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []store.ObjectRef
-	for rows.Next() {
-		var ref store.ObjectRef
-		if err := rows.Scan(&ref.AccountID, &ref.ID); err != nil {
-			return nil, err
-		}
-		out = append(out, ref)
-	}
-	return out, rows.Err()
 }
 
 func (r *reader) Dispute(ctx context.Context, accountID, id string) (*payments.Dispute, error) {

@@ -85,16 +85,22 @@ func (r *reader) IntentByAttempt(ctx context.Context, attempt string) (*payments
 }
 
 func (r *reader) OverdueIntents(ctx context.Context, now time.Time, limit int) ([]store.IntentRef, error) {
-	rows, err := r.q.QueryContext(ctx, `
+	return dueRefs(ctx, r.q, `
 		SELECT account_id, id FROM payment_intents
 		WHERE deadline IS NOT NULL AND deadline <= ? ORDER BY deadline LIMIT ?`, nanos(now), limit)
+}
+
+// dueRefs runs a query listing (account_id, id) pairs of objects whose
+// time has come: overdue intents and sessions, refunds to settle.
+func dueRefs(ctx context.Context, q querier, query string, args ...any) ([]store.ObjectRef, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []store.IntentRef
+	var out []store.ObjectRef
 	for rows.Next() {
-		var ref store.IntentRef
+		var ref store.ObjectRef
 		if err := rows.Scan(&ref.AccountID, &ref.ID); err != nil {
 			return nil, err
 		}
