@@ -1,7 +1,6 @@
 package shopwareapp
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -19,9 +18,7 @@ import (
 // paymentBody is what Kassa reads of a pay or finalize call (the shapes of
 // Shopware's payload; amounts stay JSON number text).
 type paymentBody struct {
-	Source struct {
-		ShopID string `json:"shopId"`
-	} `json:"source"`
+	callSource
 	Order struct {
 		ID          string `json:"id"`
 		OrderNumber string `json:"orderNumber"`
@@ -77,15 +74,9 @@ const (
 // JSON naming a shop of this account, signed with that shop's secret.
 // It returns the decoded body, the shop and its secret.
 func (s *Server) paymentCall(r *http.Request) (*paymentBody, *shopware.Shop, []byte, error) {
-	body, err := readBody(r)
+	p, body, err := decodeCall[paymentBody](r, "payment")
 	if err != nil {
 		return nil, nil, nil, err
-	}
-	var p paymentBody
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(&p); err != nil || p.Source.ShopID == "" {
-		return nil, nil, nil, badRequest("the body must be Shopware's payment JSON with source.shopId")
 	}
 	var shop *shopware.Shop
 	err = s.Store.Read(r.Context(), func(rd store.Reader) error {
@@ -93,13 +84,13 @@ func (s *Server) paymentCall(r *http.Request) (*paymentBody, *shopware.Shop, []b
 		return err
 	})
 	if err != nil {
-		return &p, nil, nil, err
+		return p, nil, nil, err
 	}
 	if p.OrderTransaction.ID == "" {
-		return &p, nil, nil, badRequest("orderTransaction.id is required")
+		return p, nil, nil, badRequest("orderTransaction.id is required")
 	}
 	secret, err := s.shopSecret(shop)
-	return &p, shop, secret, err
+	return p, shop, secret, err
 }
 
 func callAttrs(p *paymentBody) []any {

@@ -1,7 +1,6 @@
 package shopwareapp
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -20,9 +19,7 @@ const PreparedIntentKey = "kassaPaymentIntent"
 
 // validateBody is what Kassa reads of a validate call.
 type validateBody struct {
-	Source struct {
-		ShopID string `json:"shopId"`
-	} `json:"source"`
+	callSource
 	Cart struct {
 		Price struct {
 			TotalPrice json.Number `json:"totalPrice"`
@@ -41,16 +38,9 @@ type validateBody struct {
 // authorized or paid. Its answer's preOrderPayment comes back in capture
 // (6.5/6.6) or pay (6.7).
 func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(r)
+	in, body, err := decodeCall[validateBody](r, "validate")
 	if err != nil {
 		s.refuse(w, r, "validate", err)
-		return
-	}
-	var in validateBody
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(&in); err != nil || in.Source.ShopID == "" {
-		s.refuse(w, r, "validate", badRequest("the body must be Shopware's validate JSON with source.shopId"))
 		return
 	}
 	attrs := []any{"shop", in.Source.ShopID}

@@ -1,7 +1,6 @@
 package shopwareapp
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -16,9 +15,7 @@ import (
 // refundBody is what Kassa reads of a refund call. The order's currency may
 // be null in it, so the currency is the one Kassa recorded at pay.
 type refundBody struct {
-	Source struct {
-		ShopID string `json:"shopId"`
-	} `json:"source"`
+	callSource
 	Refund struct {
 		ID     string `json:"id"`
 		Amount struct {
@@ -59,16 +56,9 @@ func refundAction(r *payments.Refund) string {
 // already made. Kassa's refunds start pending ("process"); when one
 // completes or fails later, the Admin API push moves Shopware's refund.
 func (s *Server) refund(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(r)
+	in, body, err := decodeCall[refundBody](r, "refund")
 	if err != nil {
 		s.refuse(w, r, "refund", err)
-		return
-	}
-	var in refundBody
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(&in); err != nil || in.Source.ShopID == "" {
-		s.refuse(w, r, "refund", badRequest("the body must be Shopware's refund JSON with source.shopId"))
 		return
 	}
 	txID := in.Refund.TransactionCapture.Transaction.ID

@@ -187,23 +187,16 @@ func (s *Server) shopSecret(shop *shopware.Shop) ([]byte, error) {
 
 // uninstallBody is the part of Shopware's app.deleted webhook Kassa reads.
 type uninstallBody struct {
-	Source struct {
-		ShopID string `json:"shopId"`
-	} `json:"source"`
+	callSource
 }
 
 // uninstall handles the app.deleted webhook: the shop stops being served
 // (payment calls are refused) until it registers again.
 func (s *Server) uninstall(w http.ResponseWriter, r *http.Request) {
 	accountID := r.PathValue("account")
-	body, err := readBody(r)
+	u, body, err := decodeCall[uninstallBody](r, "webhook")
 	if err != nil {
 		s.refuse(w, r, "uninstall", err)
-		return
-	}
-	var u uninstallBody
-	if err := json.Unmarshal(body, &u); err != nil || u.Source.ShopID == "" {
-		s.refuse(w, r, "uninstall", badRequest("the body must be Shopware's webhook JSON with source.shopId"))
 		return
 	}
 	err = s.Store.Write(r.Context(), func(tx store.Tx) error {

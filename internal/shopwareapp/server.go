@@ -5,6 +5,7 @@
 package shopwareapp
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -91,6 +92,35 @@ func answer(w http.ResponseWriter, status int, v any, key []byte) {
 }
 
 // readBody reads a request body within maxBody.
+// callSource is the part every signed call from a shop shares: which shop.
+type callSource struct {
+	Source struct {
+		ShopID string `json:"shopId"`
+	} `json:"source"`
+}
+
+func (c *callSource) shopID() string { return c.Source.ShopID }
+
+// decodeCall reads a shop's call body and decodes it into a T, keeping JSON
+// numbers as their text (amounts are never floats); the body must name its
+// shop. It returns the raw body too, for the signature check.
+func decodeCall[T any, PT interface {
+	*T
+	shopID() string
+}](r *http.Request, what string) (*T, []byte, error) {
+	body, err := readBody(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	var v T
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil || PT(&v).shopID() == "" {
+		return nil, nil, badRequest("the body must be Shopware's " + what + " JSON with source.shopId")
+	}
+	return &v, body, nil
+}
+
 func readBody(r *http.Request) ([]byte, error) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {
