@@ -127,3 +127,31 @@ func TestFailedRequestIsNotReplayed(t *testing.T) {
 		t.Fatalf("retry of the failed request runs again: %d %s", r.Status, r.Raw)
 	}
 }
+
+// TestConcurrentRequestsWithOneKey sends one request many times at once
+// with the same key: one runs, the others wait for it and replay it.
+func TestConcurrentRequestsWithOneKey(t *testing.T) {
+	k := start(t)
+	const senders = 8
+	results := make(chan response, senders)
+	for range senders {
+		go func() {
+			results <- k.call("POST", "/v1/payment_intents", k.Keys.SecretKey, "amount=700&currency=eur", "Idempotency-Key", "same")
+		}()
+	}
+	ids := map[any]int{}
+	replayed := 0
+	for range senders {
+		r := <-results
+		if r.Status != 200 {
+			t.Fatalf("%d %s", r.Status, r.Raw)
+		}
+		ids[r.Body["id"]]++
+		if r.Header.Get("Idempotent-Replayed") == "true" {
+			replayed++
+		}
+	}
+	if len(ids) != 1 || replayed != senders-1 {
+		t.Fatalf("ids %v, %d replayed of %d", ids, replayed, senders)
+	}
+}

@@ -73,17 +73,17 @@ func (s *Server) changeRevealing(w http.ResponseWriter, r *request, fn func(ctx 
 		Claim:      ids.Random(24),
 		Created:    s.Clock.Now(),
 	}
-	replay, err := s.claim(ctx, claim)
-	if err != nil {
-		return err
-	}
-	if replay != nil {
-		w.Header().Set("Idempotent-Replayed", "true")
-		return respond(replay.Status, replay.Body)
-	}
+	// One transaction claims the key, makes the change and saves the
+	// response: a failed request leaves no trace, and a concurrent request
+	// with the same key waits for this one (SQLite's single writer, or
+	// PostgreSQL's lock on the key's row) and then replays its response.
 	var body []byte
-	err = s.Store.Write(ctx, func(tx store.Tx) error {
+	var replay *store.IdempotentRequest
+	err := s.Store.Write(ctx, func(tx store.Tx) error {
 		var err error
+		if replay, err = s.claim(ctx, tx, claim); err != nil || replay != nil {
+			return err
+		}
 		if body, err = run(ctx, tx, fn); err != nil {
 			return err
 		}
@@ -91,12 +91,14 @@ func (s *Server) changeRevealing(w http.ResponseWriter, r *request, fn func(ctx 
 		done.Status, done.Body = http.StatusOK, body
 		return tx.CompleteIdempotencyKey(ctx, done)
 	})
-	if err != nil {
-		s.release(claim)
-		if errors.Is(err, store.ErrConflict) {
-			return inFlight(key)
-		}
+	switch {
+	case errors.Is(err, store.ErrConflict):
+		return inFlight(key)
+	case err != nil:
 		return err
+	case replay != nil:
+		w.Header().Set("Idempotent-Replayed", "true")
+		return respond(replay.Status, replay.Body)
 	}
 	return respond(http.StatusOK, body)
 }
@@ -109,15 +111,12 @@ func run(ctx context.Context, tx store.Tx, fn func(context.Context, store.Tx) (a
 	return json.Marshal(obj)
 }
 
-// claim takes the key, or returns the stored response to replay, or the
-// error Stripe gives for a conflicting or concurrent use.
-func (s *Server) claim(ctx context.Context, c store.IdempotentRequest) (*store.IdempotentRequest, error) {
-	var existing *store.IdempotentRequest
-	err := s.Store.Write(ctx, func(tx store.Tx) error {
-		var err error
-		existing, err = tx.ClaimIdempotencyKey(ctx, c, c.Created.Add(-idempotencyClaimTTL))
-		return err
-	})
+// claim takes the key in tx, or returns the stored response to replay, or
+// the error Stripe gives for a conflicting use. A claim without a response
+// is only ever seen from a request that died holding it in an earlier
+// version, which committed claims on their own; it is taken over once stale.
+func (s *Server) claim(ctx context.Context, tx store.Tx, c store.IdempotentRequest) (*store.IdempotentRequest, error) {
+	existing, err := tx.ClaimIdempotencyKey(ctx, c, c.Created.Add(-idempotencyClaimTTL))
 	switch {
 	case err != nil:
 		return nil, err
@@ -137,19 +136,6 @@ func inFlight(key string) error {
 	return &apiError{Status: http.StatusConflict, Type: typeInvalidRequest, Code: "idempotency_key_in_use",
 		Message: "There is currently another in-progress request using this Idempotency-Key '" + key +
 			"'. Please try again later."}
-}
-
-// release drops the claim of a request that failed, so a retry runs again.
-// It uses a fresh context: the client may have gone, the claim must not stay.
-func (s *Server) release(c store.IdempotentRequest) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	err := s.Store.Write(ctx, func(tx store.Tx) error {
-		return tx.ReleaseIdempotencyKey(ctx, c.AccountID, c.Key, c.Claim)
-	})
-	if err != nil {
-		s.Logger.Warn("could not release idempotency key; it frees itself after the claim TTL", "key", c.Key, "error", err)
-	}
 }
 
 func hashParams(canonical []byte) string {

@@ -160,14 +160,15 @@ type Tx interface {
 	UpdateCheckoutSession(ctx context.Context, s *checkout.Session) error
 
 	// ClaimIdempotencyKey inserts an in-flight claim, or returns the
-	// existing record (completed, or in flight and not yet stale).
+	// existing record (completed, or in flight and not yet stale). The
+	// claim is completed in the same transaction: a concurrent claim of
+	// the same key waits for that transaction to end.
 	ClaimIdempotencyKey(ctx context.Context, r IdempotentRequest, staleBefore time.Time) (existing *IdempotentRequest, err error)
 	// CompleteIdempotencyKey stores the response of the claim made with
 	// r.Claim; ErrConflict if that claim is no longer held.
 	CompleteIdempotencyKey(ctx context.Context, r IdempotentRequest) error
-	// ReleaseIdempotencyKey drops an in-flight claim (the request changed nothing).
-	ReleaseIdempotencyKey(ctx context.Context, accountID, key, claim string) error
-	// PruneIdempotencyKeys deletes records created before cutoff.
+	// PruneIdempotencyKeys deletes records created before cutoff, with or
+	// without a response.
 	PruneIdempotencyKeys(ctx context.Context, cutoff time.Time) (int, error)
 
 	InsertRefund(ctx context.Context, r *payments.Refund) error

@@ -160,14 +160,8 @@ func (t *txn) CompleteIdempotencyKey(ctx context.Context, r store.IdempotentRequ
 	return nil
 }
 
-func (t *txn) ReleaseIdempotencyKey(ctx context.Context, accountID, key, claim string) error {
-	_, err := t.tx.Exec(ctx, `DELETE FROM idempotency_keys WHERE account_id = $1 AND key = $2 AND claim = $3 AND status = 0`,
-		accountID, key, claim)
-	return err
-}
-
 func (t *txn) PruneIdempotencyKeys(ctx context.Context, cutoff time.Time) (int, error) {
-	tag, err := t.tx.Exec(ctx, `DELETE FROM idempotency_keys WHERE created < $1 AND status <> 0`, nanos(cutoff))
+	tag, err := t.tx.Exec(ctx, `DELETE FROM idempotency_keys WHERE created < $1`, nanos(cutoff))
 	return int(tag.RowsAffected()), err
 }
 

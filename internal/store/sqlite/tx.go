@@ -140,14 +140,8 @@ func (t *txn) CompleteIdempotencyKey(ctx context.Context, r store.IdempotentRequ
 	return nil
 }
 
-func (t *txn) ReleaseIdempotencyKey(ctx context.Context, accountID, key, claim string) error {
-	_, err := t.tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE account_id = ? AND key = ? AND claim = ? AND status = 0`,
-		accountID, key, claim)
-	return err
-}
-
 func (t *txn) PruneIdempotencyKeys(ctx context.Context, cutoff time.Time) (int, error) {
-	res, err := t.tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE created < ? AND status <> 0`, nanos(cutoff))
+	res, err := t.tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE created < ?`, nanos(cutoff))
 	if err != nil {
 		return 0, err
 	}

@@ -349,7 +349,7 @@ func testIdempotencyKeys(t *testing.T, s store.Store) {
 	if got := claim(second, t0.Add(time.Hour)); got == nil || got.Status != 200 || string(got.Body) != `{"id":"x"}` {
 		t.Fatalf("completed record (never stale): %+v", got)
 	}
-	// Release only drops an in-flight claim; a stale in-flight claim is taken over.
+	// A stale in-flight claim (its holder died) is taken over.
 	other := store.IdempotentRequest{AccountID: "acct_1", Key: "k2", Endpoint: "POST /v1/x", ParamsHash: "h", Claim: "c1", Created: t0}
 	claim(other, t0.Add(-time.Minute))
 	taker := other
@@ -357,25 +357,33 @@ func testIdempotencyKeys(t *testing.T, s store.Store) {
 	if got := claim(taker, t0.Add(time.Minute)); got != nil {
 		t.Fatalf("stale claim was not taken over: %+v", got)
 	}
-	write(t, s, func(tx store.Tx) error { return tx.ReleaseIdempotencyKey(ctx, "acct_1", "k2", "c1") })
 	read(t, s, func(r store.Reader) error {
 		got, err := r.IdempotentRequest(ctx, "acct_1", "k2")
 		if err != nil || got.Claim != "c3" {
-			t.Fatalf("release by a former holder dropped the new claim: %+v %v", got, err)
+			t.Fatalf("taken-over claim: %+v %v", got, err)
 		}
 		return nil
 	})
-	write(t, s, func(tx store.Tx) error { return tx.ReleaseIdempotencyKey(ctx, "acct_1", "k2", "c3") })
+	// Pruning drops records, completed or not, created before the cutoff.
+	var prunedEarly int
+	write(t, s, func(tx store.Tx) error {
+		var err error
+		prunedEarly, err = tx.PruneIdempotencyKeys(ctx, t0.Add(time.Second))
+		return err
+	})
+	if prunedEarly != 1 {
+		t.Fatalf("pruned %d before the taken-over claim's time, want the completed one only", prunedEarly)
+	}
 	var pruned int
 	write(t, s, func(tx store.Tx) error {
 		var err error
-		pruned, err = tx.PruneIdempotencyKeys(ctx, t0.Add(time.Second))
+		pruned, err = tx.PruneIdempotencyKeys(ctx, t0.Add(2*time.Hour))
 		return err
 	})
 	read(t, s, func(r store.Reader) error {
 		for _, key := range []string{"k", "k2"} {
 			if _, err := r.IdempotentRequest(ctx, "acct_1", key); !errors.Is(err, store.ErrNotFound) {
-				t.Fatalf("%s after release and prune: %v", key, err)
+				t.Fatalf("%s after prune: %v", key, err)
 			}
 		}
 		return nil
