@@ -3,7 +3,9 @@ package e2e
 import (
 	"fmt"
 	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stripe/stripe-go/v82"
 
@@ -15,6 +17,7 @@ import (
 // each), against in-process Kassa on the database KASSA_TEST_DB selects.
 func BenchmarkCreateConfirm(b *testing.B) {
 	k := start(b)
+	cpu := processCPU()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
@@ -26,6 +29,7 @@ func BenchmarkCreateConfirm(b *testing.B) {
 		}
 	})
 	reportThroughput(b)
+	reportCPU(b, cpu)
 }
 
 // BenchmarkBinaryCreateConfirm is the same load against real kassa
@@ -67,6 +71,21 @@ func BenchmarkBinaryCreateConfirm(b *testing.B) {
 			reportThroughput(b)
 		})
 	}
+}
+
+// processCPU is the CPU time this process has used, user and system.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// reportCPU adds the CPU time per operation since start, client and server
+// together. Unlike ns/op it hardly moves when other work shares the machine.
+func reportCPU(b *testing.B, start time.Duration) {
+	b.ReportMetric(float64(processCPU()-start)/float64(b.N)/float64(time.Microsecond), "cpu-µs/op")
 }
 
 // reportThroughput adds intents created and confirmed per second.

@@ -23,6 +23,8 @@ import (
 type Store struct {
 	writer *sql.DB
 	reader *sql.DB
+	// writerStmts and readerStmts are the pools' prepared statements.
+	writerStmts, readerStmts *statements
 	// lockWait bounds how long a write waits for the writer before the
 	// client is told to retry (429 lock_timeout).
 	lockWait time.Duration
@@ -62,7 +64,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	conns := max(4, runtime.GOMAXPROCS(0)*2)
 	reader.SetMaxOpenConns(conns)
 	reader.SetMaxIdleConns(conns)
-	return &Store{writer: writer, reader: reader, lockWait: 5 * time.Second}, nil
+	return &Store{
+		writer: writer, reader: reader, lockWait: 5 * time.Second,
+		writerStmts: newStatements(writer), readerStmts: newStatements(reader),
+	}, nil
 }
 
 // Write runs fn in a BEGIN IMMEDIATE transaction on the single writer.
@@ -76,12 +81,15 @@ func (s *Store) Write(ctx context.Context, fn func(store.Tx) error) error {
 	if err != nil {
 		return translate(err, waitCtx)
 	}
+	// Deferred first, so it runs once the connection is free again.
+	defer s.writerStmts.prepareNoted(ctx)
 	defer conn.Close()
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return translate(err, ctx)
 	}
-	if err := fn(&txn{reader: reader{q: tx}, tx: tx}); err != nil {
+	p := preparedTx{tx: tx, stmts: s.writerStmts}
+	if err := fn(&txn{reader: reader{q: p}, tx: p}); err != nil {
 		tx.Rollback()
 		return err
 	}
@@ -97,8 +105,9 @@ func (s *Store) Read(ctx context.Context, fn func(store.Reader) error) error {
 	if err != nil {
 		return translate(err, ctx)
 	}
+	defer s.readerStmts.prepareNoted(ctx)
 	defer tx.Rollback()
-	return fn(&reader{q: tx})
+	return fn(&reader{q: preparedTx{tx: tx, stmts: s.readerStmts}})
 }
 
 // Ping checks both pools.
@@ -111,6 +120,8 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes both pools.
 func (s *Store) Close() error {
+	s.writerStmts.close()
+	s.readerStmts.close()
 	return errors.Join(s.reader.Close(), s.writer.Close())
 }
 

@@ -14,7 +14,7 @@ import (
 // already holds SQLite's single write lock.
 type txn struct {
 	reader
-	tx *sql.Tx
+	tx preparedTx
 }
 
 func (t *txn) InsertAccount(ctx context.Context, a store.Account) error {
