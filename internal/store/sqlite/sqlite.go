@@ -1,7 +1,7 @@
 // Package sqlite is Kassa's embedded store: one SQLite file in WAL mode,
 // written through a single connection (SQLite has one writer at a time; a
-// pool of writers would only trade waiting for SQLITE_BUSY) and read
-// through a pool.
+// pool of writers would only trade waiting for SQLITE_BUSY) by one
+// goroutine that commits queued writes together, and read through a pool.
 package sqlite
 
 import (
@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"net/url"
 	"runtime"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	sqlite3 "modernc.org/sqlite"
@@ -25,6 +27,11 @@ type Store struct {
 	reader *sql.DB
 	// writerStmts and readerStmts are the pools' prepared statements.
 	writerStmts, readerStmts *statements
+	// writes queue for commitLoop, which alone uses the writer (commit.go).
+	writes        chan *write
+	quit, stopped chan struct{}
+	closeOnce     sync.Once
+	commits       atomic.Int64 // transactions committed, for tests
 	// lockWait bounds how long a write waits for the writer before the
 	// client is told to retry (429 lock_timeout).
 	lockWait time.Duration
@@ -64,39 +71,13 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	conns := max(4, runtime.GOMAXPROCS(0)*2)
 	reader.SetMaxOpenConns(conns)
 	reader.SetMaxIdleConns(conns)
-	return &Store{
+	s := &Store{
 		writer: writer, reader: reader, lockWait: 5 * time.Second,
 		writerStmts: newStatements(writer), readerStmts: newStatements(reader),
-	}, nil
-}
-
-// Write runs fn in a BEGIN IMMEDIATE transaction on the single writer.
-// Holding SQLite's write lock for the whole transaction is the guard that
-// makes load-check-save sequences atomic. Only the wait for the writer is
-// bounded by lockWait; the transaction itself lives as long as ctx.
-func (s *Store) Write(ctx context.Context, fn func(store.Tx) error) error {
-	waitCtx, cancel := context.WithTimeout(ctx, s.lockWait)
-	conn, err := s.writer.Conn(waitCtx)
-	cancel()
-	if err != nil {
-		return translate(err, waitCtx)
+		writes: make(chan *write, 4*maxBatch), quit: make(chan struct{}), stopped: make(chan struct{}),
 	}
-	// Deferred first, so it runs once the connection is free again.
-	defer s.writerStmts.prepareNoted(ctx)
-	defer conn.Close()
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return translate(err, ctx)
-	}
-	p := preparedTx{tx: tx, stmts: s.writerStmts}
-	if err := fn(&txn{reader: reader{q: p}, tx: p}); err != nil {
-		tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return translate(err, ctx)
-	}
-	return nil
+	go s.commitLoop()
+	return s, nil
 }
 
 // Read runs fn in a read transaction: one consistent snapshot.
@@ -118,11 +99,18 @@ func (s *Store) Ping(ctx context.Context) error {
 	return s.writer.PingContext(ctx)
 }
 
-// Close closes both pools.
+// Close answers the writes still queued with an error, then closes both
+// pools.
 func (s *Store) Close() error {
-	s.writerStmts.close()
-	s.readerStmts.close()
-	return errors.Join(s.reader.Close(), s.writer.Close())
+	var err error
+	s.closeOnce.Do(func() {
+		close(s.quit)
+		<-s.stopped
+		s.writerStmts.close()
+		s.readerStmts.close()
+		err = errors.Join(s.reader.Close(), s.writer.Close())
+	})
+	return err
 }
 
 // translate maps waiting too long, and SQLite's busy errors, to

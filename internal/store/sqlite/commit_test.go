@@ -1,0 +1,115 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"kassa/internal/store"
+)
+
+// Writes that queue while another commits share one commit, and each
+// still stands alone: a failing or panicking write rolls back only itself.
+func TestQueuedWritesShareACommitAndFailAlone(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "kassa.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+
+	// Hold the committer so the writes below queue up behind it.
+	holding, release := make(chan struct{}), make(chan struct{})
+	first := make(chan error)
+	go func() {
+		first <- s.Write(ctx, func(tx store.Tx) error {
+			close(holding)
+			<-release
+			return tx.InsertAccount(ctx, store.Account{ID: "acct_first", Name: "First", APIVersion: "v"})
+		})
+	}()
+	<-holding
+	before := s.commits.Load()
+
+	boom := errors.New("boom")
+	kinds := []string{"ok", "fail", "ok", "panic", "ok", "fail", "ok"}
+	results := make([]any, len(kinds))
+	var wg sync.WaitGroup
+	for i, kind := range kinds {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if v := recover(); v != nil {
+					results[i] = v
+				}
+			}()
+			results[i] = s.Write(ctx, func(tx store.Tx) error {
+				if err := tx.InsertAccount(ctx, store.Account{ID: fmt.Sprintf("acct_%d", i), Name: kind, APIVersion: "v"}); err != nil {
+					return err
+				}
+				switch kind {
+				case "fail":
+					return boom
+				case "panic":
+					panic("write " + kind)
+				}
+				return nil
+			})
+		}()
+	}
+	waitQueued(t, s, len(kinds))
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+
+	for i, kind := range kinds {
+		_, readErr := readAccount(ctx, s, fmt.Sprintf("acct_%d", i))
+		switch kind {
+		case "ok":
+			if results[i] != nil || readErr != nil {
+				t.Errorf("write %d: %v, then read %v", i, results[i], readErr)
+			}
+		case "fail":
+			if results[i] != boom || !errors.Is(readErr, store.ErrNotFound) {
+				t.Errorf("failed write %d: %v, and its account: %v", i, results[i], readErr)
+			}
+		case "panic":
+			if p, ok := results[i].(*panicked); !ok || p.value != "write panic" || !errors.Is(readErr, store.ErrNotFound) {
+				t.Errorf("panicking write %d: %v, and its account: %v", i, results[i], readErr)
+			}
+		}
+	}
+	// The held write committed alone; the seven queued ones in one more.
+	if got := s.commits.Load() - before; got != 2 {
+		t.Errorf("%d commits for the held write and the seven queued behind it", got)
+	}
+}
+
+// waitQueued waits until n writes are queued for the committer.
+func waitQueued(t *testing.T, s *Store, n int) {
+	t.Helper()
+	for range 10000 {
+		if len(s.writes) == n {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Fatalf("%d writes queued, want %d", len(s.writes), n)
+}
+
+func readAccount(ctx context.Context, s *Store, id string) (store.Account, error) {
+	var a store.Account
+	err := s.Read(ctx, func(r store.Reader) error {
+		var err error
+		a, err = r.Account(ctx, id)
+		return err
+	})
+	return a, err
+}
