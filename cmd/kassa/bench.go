@@ -27,6 +27,12 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	mix := fs.String("mix", "create_confirm=45,complete=25,retrieve=15,list=10,refund=5", "operation weights")
 	maxInFlight := fs.Int("max-in-flight", 2048, "outstanding requests beyond this are dropped and counted")
 	out := fs.String("out", "", "write the results as JSON to this file")
+	plotFile := fs.String("plot", "", "draw latency (and memory) as a PNG to this file")
+	receiver := fs.String("webhook-receiver", "", "listen for webhooks on this address (e.g. 127.0.0.1:0), register it on the target and measure delivery lag")
+	receiverURL := fs.String("webhook-url", "", "the URL the target should post to, if not http://<receiver address>/")
+	webhookWait := fs.Duration("webhook-wait", 30*time.Second, "after the run, how long to wait for events still owed")
+	serverPID := fs.Int("server-pid", 0, "sample this local server process's resident memory (VmRSS) during the run")
+	memEvery := fs.Duration("memory-every", 5*time.Second, "how often to sample --server-pid")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -37,26 +43,66 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	res, err := loadgen.Run(ctx, loadgen.Config{
+	cfg := loadgen.Config{
 		BaseURL: *target, SecretKey: *key, Rate: *rate, Duration: *duration, Mix: weights, MaxInFlight: *maxInFlight,
 		Progress: func(s loadgen.Snapshot) {
 			fmt.Fprintf(stderr, "\r%5.0fs  sent %d  done %d  errors %d  dropped %d   ",
 				s.Elapsed.Seconds(), s.Sent, s.Completed, s.Errors, s.Dropped)
 		},
-	})
+	}
+	var hooks *webhookReceiver
+	if *receiver != "" {
+		if hooks, err = startReceiver(ctx, *target, *key, *receiver, *receiverURL); err != nil {
+			return err
+		}
+		defer hooks.close(stderr)
+		cfg.Succeeded = hooks.Succeeded
+	}
+	var stopMemory func() *loadgen.MemoryResult
+	if *serverPID != 0 {
+		stopMemory = loadgen.SampleMemory(*serverPID, *memEvery)
+	}
+	res, err := loadgen.Run(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(stderr)
+	if hooks != nil {
+		fmt.Fprintf(stderr, "waiting up to %s for webhooks still owed\n", *webhookWait)
+		wctx, cancel := context.WithTimeout(ctx, *webhookWait)
+		hooks.Wait(wctx)
+		cancel()
+		res.Webhooks = hooks.Result()
+	}
+	if stopMemory != nil {
+		res.Memory = stopMemory()
+	}
 	printResult(stdout, res)
 	if *out != "" {
 		data, err := json.MarshalIndent(res, "", "  ")
 		if err != nil {
 			return err
 		}
-		return os.WriteFile(*out, append(data, '\n'), 0o644)
+		if err := os.WriteFile(*out, append(data, '\n'), 0o644); err != nil {
+			return err
+		}
+	}
+	if *plotFile != "" {
+		return writePlot(*plotFile, res)
 	}
 	return nil
+}
+
+func writePlot(path string, res *loadgen.Result) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := loadgen.WritePlot(f, res); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func parseMix(s string) (map[loadgen.Op]int, error) {
@@ -95,5 +141,18 @@ func printResult(w io.Writer, res *loadgen.Result) {
 	row("all", res.All)
 	for msg, n := range res.ErrorSample {
 		fmt.Fprintf(w, "error %6d× %s\n", n, msg)
+	}
+	if h := res.Webhooks; h != nil {
+		fmt.Fprintf(w, "webhooks: expected %d  delivered %d  undelivered %d  lag p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms\n",
+			h.Expected, h.Delivered, h.Undelivered, h.P50, h.P90, h.P99, h.Max)
+		fmt.Fprintf(w, "webhooks: before their response %d  duplicates %d  unexpected %d  bad signatures %d\n",
+			h.Early, h.Duplicates, h.Unexpected, h.BadSignatures)
+	}
+	if m := res.Memory; m != nil {
+		fmt.Fprintf(w, "server pid %d VmRSS: start %.1f MiB  end %.1f MiB  max %.1f MiB  (%d samples)\n",
+			m.PID, float64(m.StartKB)/1024, float64(m.EndKB)/1024, float64(m.MaxKB)/1024, len(m.Samples))
+		if m.Error != "" {
+			fmt.Fprintf(w, "memory sampling stopped: %s\n", m.Error)
+		}
 	}
 }

@@ -48,6 +48,8 @@ const usage = `Usage:
   kassa paygate credentials --account ACCT [--aes] [--rotate] [--json] [--db PATH|URL] [--secrets-key-file PATH]
   kassa paygate batch FILE [--out FILE] [--db PATH|URL] [--secrets-key-file PATH]
   kassa bench --key SECRET_KEY [--url URL] [--rate N] [--duration D] [--mix OP=W,...] [--out FILE]
+              [--plot FILE.png] [--webhook-receiver ADDR [--webhook-url URL] [--webhook-wait D]]
+              [--server-pid PID [--memory-every D]]
   kassa shopware app --account ACCT --out DIR [--public-url URL] [--db PATH|URL] [--secrets-key-file PATH]
 
 Settings also come from the environment: KASSA_ADDR (default 127.0.0.1:8080),

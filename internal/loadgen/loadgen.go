@@ -41,6 +41,10 @@ type Config struct {
 	Client      *http.Client
 	// Progress, if set, is called about once a second.
 	Progress func(Snapshot)
+	// Succeeded, if set, is told of every 2xx that changed an object:
+	// which operation, the object's id (the PaymentIntent's, or the
+	// refund's) and when the response arrived. Webhook lag counts from it.
+	Succeeded func(op Op, id string, at time.Time)
 }
 
 // DefaultMix is a checkout-like workload: most traffic creates and confirms
@@ -67,6 +71,11 @@ type Result struct {
 	Ops         map[Op]*OpResult `json:"ops"`
 	All         *OpResult        `json:"all"`
 	ErrorSample map[string]int   `json:"error_sample"`
+	// Timeline has one entry per second of the schedule, by due time.
+	Timeline []Second `json:"timeline"`
+	// Webhooks and Memory are filled in by the caller when it measured them.
+	Webhooks *WebhookResult `json:"webhooks,omitempty"`
+	Memory   *MemoryResult  `json:"memory,omitempty"`
 }
 
 // OpResult summarizes one operation's latencies, in milliseconds.
@@ -94,7 +103,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Client == nil {
 		cfg.Client = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: cfg.MaxInFlight}}
 	}
-	r := &runner{cfg: cfg, results: map[Op]*OpResult{}, errs: map[string]int{}}
+	r := &runner{cfg: cfg, results: map[Op]*OpResult{}, errs: map[string]int{}, timeline: newTimeline()}
 	for op := range cfg.Mix {
 		r.results[op] = &OpResult{}
 	}
@@ -124,7 +133,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			defer wg.Done()
 			defer func() { <-inFlight }()
 			err := r.do(ctx, op)
-			r.record(op, time.Since(due), err)
+			r.record(op, due.Sub(started), time.Since(due), err)
 		}(pick())
 	}
 	wg.Wait()
@@ -139,21 +148,23 @@ type runner struct {
 	failed    atomic.Int64
 	dropped   atomic.Int64
 
-	mu      sync.Mutex
-	results map[Op]*OpResult
-	errs    map[string]int
-	created []string // intents awaiting the customer, for complete
-	paid    []string // completed intents, for refund
-	seen    []string // any intent, for retrieve
+	mu       sync.Mutex
+	results  map[Op]*OpResult
+	errs     map[string]int
+	timeline *timeline
+	created  []string // intents awaiting the customer, for complete
+	paid     []string // completed intents, for refund
+	seen     []string // any intent, for retrieve
 }
 
-func (r *runner) record(op Op, latency time.Duration, err error) {
+func (r *runner) record(op Op, dueAfter, latency time.Duration, err error) {
 	r.completed.Add(1)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	res := r.results[op]
 	res.Count++
 	res.lat = append(res.lat, latency)
+	r.timeline.add(dueAfter, latency, err != nil)
 	if err != nil {
 		r.failed.Add(1)
 		res.Errors++
@@ -196,9 +207,11 @@ func (r *runner) do(ctx context.Context, op Op) error {
 			"payment_method_data[billing_details][address][country]": {"DE"},
 			"return_url": {"https://shop.example/return"},
 		}
-		if err := r.call(ctx, "POST", "/v1/payment_intents", form, &pi); err != nil {
+		at, err := r.call(ctx, "POST", "/v1/payment_intents", form, &pi)
+		if err != nil {
 			return err
 		}
+		r.succeeded(op, pi.ID, at)
 		r.mu.Lock()
 		r.created = append(r.created, pi.ID)
 		r.seen = append(r.seen, pi.ID)
@@ -215,11 +228,13 @@ func (r *runner) do(ctx context.Context, op Op) error {
 		}
 		r.mu.Unlock()
 		if id == "" {
-			return r.call(ctx, "GET", "/v1/payment_intents?limit=1", nil, nil)
+			return r.fallback(ctx)
 		}
-		if err := r.call(ctx, "POST", "/v1/test_helpers/payment_intents/"+id+"/succeed", url.Values{}, nil); err != nil {
+		at, err := r.call(ctx, "POST", "/v1/test_helpers/payment_intents/"+id+"/succeed", url.Values{}, nil)
+		if err != nil {
 			return err
 		}
+		r.succeeded(op, id, at)
 		r.mu.Lock()
 		r.paid = append(r.paid, id)
 		if len(r.paid) > 10000 {
@@ -235,10 +250,18 @@ func (r *runner) do(ctx context.Context, op Op) error {
 		}
 		r.mu.Unlock()
 		if id == "" {
-			return r.call(ctx, "GET", "/v1/payment_intents?limit=1", nil, nil)
+			return r.fallback(ctx)
 		}
 		// One minor unit, so a payment takes many refunds before it is used up.
-		return r.call(ctx, "POST", "/v1/refunds", url.Values{"payment_intent": {id}, "amount": {"1"}}, nil)
+		var re struct {
+			ID string `json:"id"`
+		}
+		at, err := r.call(ctx, "POST", "/v1/refunds", url.Values{"payment_intent": {id}, "amount": {"1"}}, &re)
+		if err != nil {
+			return err
+		}
+		r.succeeded(op, re.ID, at)
+		return nil
 	case OpRetrieve:
 		r.mu.Lock()
 		var id string
@@ -247,38 +270,57 @@ func (r *runner) do(ctx context.Context, op Op) error {
 		}
 		r.mu.Unlock()
 		if id == "" {
-			return r.call(ctx, "GET", "/v1/payment_intents?limit=1", nil, nil)
+			return r.fallback(ctx)
 		}
-		return r.call(ctx, "GET", "/v1/payment_intents/"+id, nil, nil)
+		_, err := r.call(ctx, "GET", "/v1/payment_intents/"+id, nil, nil)
+		return err
 	case OpList:
-		return r.call(ctx, "GET", "/v1/payment_intents?limit=10", nil, nil)
+		_, err := r.call(ctx, "GET", "/v1/payment_intents?limit=10", nil, nil)
+		return err
 	}
 	return fmt.Errorf("loadgen: unknown op %s", op)
 }
 
-// call sends one request; a non-2xx answer is an error named by status
-// and Stripe error code.
-func (r *runner) call(ctx context.Context, method, path string, form url.Values, out any) error {
+// fallback is what an operation does before there is an intent to act on.
+func (r *runner) fallback(ctx context.Context) error {
+	_, err := r.call(ctx, "GET", "/v1/payment_intents?limit=1", nil, nil)
+	return err
+}
+
+func (r *runner) succeeded(op Op, id string, at time.Time) {
+	if r.cfg.Succeeded != nil && id != "" {
+		r.cfg.Succeeded(op, id, at)
+	}
+}
+
+// call sends one request and returns when its answer arrived; a non-2xx
+// answer is an error named by status and Stripe error code.
+func (r *runner) call(ctx context.Context, method, path string, form url.Values, out any) (time.Time, error) {
+	return callAPI(ctx, r.cfg.Client, r.cfg.BaseURL, r.cfg.SecretKey, method, path, form, out)
+}
+
+func callAPI(ctx context.Context, client *http.Client, baseURL, key, method, path string, form url.Values, out any) (time.Time, error) {
 	var body io.Reader
 	if form != nil {
 		body = strings.NewReader(form.Encode())
 	}
-	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(r.cfg.BaseURL, "/")+path, body)
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(baseURL, "/")+path, body)
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
-	req.Header.Set("Authorization", "Bearer "+r.cfg.SecretKey)
+	req.Header.Set("Authorization", "Bearer "+key)
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
-	resp, err := r.cfg.Client.Do(req)
+	resp, err := client.Do(req)
+	at := time.Now()
 	if err != nil {
-		return fmt.Errorf("transport: %w", err)
+		return at, fmt.Errorf("transport: %w", err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return err
+		return at, err
 	}
 	if resp.StatusCode/100 != 2 {
 		var e struct {
@@ -287,12 +329,12 @@ func (r *runner) call(ctx context.Context, method, path string, form url.Values,
 			} `json:"error"`
 		}
 		json.Unmarshal(data, &e)
-		return fmt.Errorf("%s %s: HTTP %d %s", method, resource(path), resp.StatusCode, e.Error.Code)
+		return at, fmt.Errorf("%s %s: HTTP %d %s", method, resource(path), resp.StatusCode, e.Error.Code)
 	}
 	if out != nil {
-		return json.Unmarshal(data, out)
+		return at, json.Unmarshal(data, out)
 	}
-	return nil
+	return at, nil
 }
 
 // resource names a path's resource for error counts: "/v1/payment_intents/pi_1?x" is "payment_intents".
@@ -310,6 +352,7 @@ func (r *runner) result(started time.Time) *Result {
 	res := &Result{
 		Target: r.cfg.BaseURL, Rate: r.cfg.Rate, Duration: r.cfg.Duration.String(), Started: started,
 		Dropped: r.dropped.Load(), Ops: r.results, All: &OpResult{}, ErrorSample: r.errs,
+		Timeline: r.timeline.seconds(),
 	}
 	for _, op := range r.results {
 		op.summarize()
@@ -326,11 +369,18 @@ func (o *OpResult) summarize() {
 	if len(o.lat) == 0 {
 		return
 	}
-	sort.Slice(o.lat, func(i, j int) bool { return o.lat[i] < o.lat[j] })
-	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-	at := func(q float64) time.Duration { return o.lat[min(len(o.lat)-1, int(q*float64(len(o.lat))))] }
-	o.P50, o.P90, o.P99, o.Max = ms(at(0.50)), ms(at(0.90)), ms(at(0.99)), ms(o.lat[len(o.lat)-1])
+	sortDurations(o.lat)
+	o.P50, o.P90, o.P99, o.Max = ms(quantile(o.lat, 0.50)), ms(quantile(o.lat, 0.90)), ms(quantile(o.lat, 0.99)), ms(o.lat[len(o.lat)-1])
 }
+
+func sortDurations(d []time.Duration) { sort.Slice(d, func(i, j int) bool { return d[i] < d[j] }) }
+
+// quantile of sorted, which must not be empty: the value at rank q·n.
+func quantile(sorted []time.Duration, q float64) time.Duration {
+	return sorted[min(len(sorted)-1, int(q*float64(len(sorted))))]
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // Latencies returns the sorted latencies of an operation (after Run).
 func (o *OpResult) Latencies() []time.Duration { return o.lat }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -27,6 +28,8 @@ func fakeStripe(t *testing.T, delay time.Duration, seen map[string]*atomic.Int64
 		switch {
 		case r.Method == "POST" && r.URL.Path == "/v1/payment_intents":
 			fmt.Fprintf(w, `{"id":"pi_%d","status":"requires_action"}`, n.Add(1))
+		case r.Method == "POST" && r.URL.Path == "/v1/refunds":
+			fmt.Fprintf(w, `{"id":"re_%d"}`, n.Add(1))
 		case r.Method == "GET" && r.URL.Path == "/v1/payment_intents":
 			w.WriteHeader(500)
 			fmt.Fprint(w, `{"error":{"type":"api_error","code":"boom"}}`)
@@ -41,9 +44,20 @@ func fakeStripe(t *testing.T, delay time.Duration, seen map[string]*atomic.Int64
 func TestRunSendsTheScheduleAndCountsOutcomes(t *testing.T) {
 	seen := map[string]*atomic.Int64{"POST payment_intents": {}, "POST test_helpers": {}, "GET payment_intents": {}, "POST refunds": {}}
 	srv := fakeStripe(t, 0, seen)
+	var mu sync.Mutex
+	succeeded := map[Op][]string{}
+	started := time.Now()
 	res, err := Run(context.Background(), Config{
 		BaseURL: srv.URL, SecretKey: "sk_test_x", Rate: 400, Duration: 500 * time.Millisecond,
 		Mix: map[Op]int{OpCreateConfirm: 2, OpComplete: 1, OpList: 1, OpRefund: 1},
+		Succeeded: func(op Op, id string, at time.Time) {
+			mu.Lock()
+			defer mu.Unlock()
+			if at.Before(started) || at.After(time.Now()) {
+				t.Errorf("%s %s answered at %v", op, id, at)
+			}
+			succeeded[op] = append(succeeded[op], id)
+		},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -70,6 +84,27 @@ func TestRunSendsTheScheduleAndCountsOutcomes(t *testing.T) {
 	}
 	if res.Throughput <= 0 {
 		t.Fatalf("throughput %v", res.Throughput)
+	}
+	// Every 2xx that changed an object is reported with that object's id.
+	prefix := map[Op]string{OpCreateConfirm: "pi_", OpComplete: "pi_", OpRefund: "re_"}
+	for op, ids := range succeeded {
+		for _, id := range ids {
+			if !strings.HasPrefix(id, prefix[op]) {
+				t.Fatalf("%s reported %q", op, id)
+			}
+		}
+	}
+	if len(succeeded[OpCreateConfirm]) != creates.Count || len(succeeded[OpRefund]) != refunds.Count-refunds.Errors ||
+		len(succeeded[OpComplete]) != completes.Count-completes.Errors || len(succeeded) != 3 {
+		t.Fatalf("reported %d creates, %d completes, %d refunds; %d ops", len(succeeded[OpCreateConfirm]),
+			len(succeeded[OpComplete]), len(succeeded[OpRefund]), len(succeeded))
+	}
+	sum := 0
+	for _, s := range res.Timeline {
+		sum += s.Count
+	}
+	if sum != res.All.Count || len(res.Timeline) != 1 {
+		t.Fatalf("timeline %+v holds %d of %d", res.Timeline, sum, res.All.Count)
 	}
 }
 

@@ -1,0 +1,72 @@
+package e2e
+
+import (
+	"encoding/json"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/stripe/stripe-go/v82"
+
+	"kassa/internal/loadgen"
+	"kassa/internal/store/testdb"
+)
+
+// TestBinaryBenchMeasuresWebhooksAndMemory runs `kassa bench` against a
+// real `kassa serve` with its webhook receiver and memory sampling: every
+// event the run caused must arrive with a signature that holds, the
+// endpoint must be gone afterwards, and results and plot must be written.
+func TestBinaryBenchMeasuresWebhooksAndMemory(t *testing.T) {
+	p := runKassa(t, testdb.DSN(t))
+	sk := p.key("sk")
+	bin, err := kassaBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	out, plot := filepath.Join(dir, "results.json"), filepath.Join(dir, "plot.png")
+	cmd := exec.Command(bin, "bench", "--url", p.URL, "--key", sk, "--rate", "100", "--duration", "1s",
+		"--webhook-receiver", "127.0.0.1:0", "--webhook-wait", "60s",
+		"--server-pid", strconv.Itoa(p.cmd.Process.Pid), "--memory-every", "200ms",
+		"--out", out, "--plot", plot)
+	if output, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, output)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res loadgen.Result
+	if err := json.Unmarshal(data, &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.All.Errors != 0 || res.All.Count != 100 {
+		t.Fatalf("requests %+v, errors %v", res.All, res.ErrorSample)
+	}
+	h := res.Webhooks
+	if h == nil || h.Expected < res.Ops[loadgen.OpCreateConfirm].Count || h.Delivered != h.Expected ||
+		h.Undelivered != 0 || h.BadSignatures != 0 || h.Unexpected != 0 || h.Max < h.P50 {
+		t.Fatalf("webhooks %+v", h)
+	}
+	m := res.Memory
+	if m == nil || m.PID != p.cmd.Process.Pid || m.StartKB <= 0 || m.MaxKB < m.EndKB || len(m.Samples) < 2 || m.Error != "" {
+		t.Fatalf("memory %+v", m)
+	}
+	f, err := os.Open(plot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := png.Decode(f); err != nil {
+		t.Fatalf("plot: %v", err)
+	}
+	for e, err := range stripeClient(p.URL, sk).V1WebhookEndpoints.List(ctx, &stripe.WebhookEndpointListParams{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Fatalf("endpoint %s left behind", e.ID)
+	}
+}
