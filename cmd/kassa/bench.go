@@ -72,7 +72,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		wctx, cancel := context.WithTimeout(ctx, *webhookWait)
 		hooks.Wait(wctx)
 		cancel()
-		res.Webhooks = hooks.Result()
+		res.Webhooks = hooks.Result(res.Started)
 	}
 	if stopMemory != nil {
 		res.Memory = stopMemory()

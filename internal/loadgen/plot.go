@@ -16,10 +16,10 @@ import (
 
 // The plot's colours: one per line, the same meaning in every panel.
 var (
-	colourP50  = color.RGBA{R: 0x1f, G: 0x77, B: 0xb4, A: 0xff}
-	colourP99  = color.RGBA{R: 0xd6, G: 0x27, B: 0x28, A: 0xff}
-	colourLag  = color.RGBA{R: 0x2c, G: 0xa0, B: 0x2c, A: 0xff}
-	colourMem  = color.RGBA{R: 0x94, G: 0x67, B: 0xbd, A: 0xff}
+	colourP50 = color.RGBA{R: 0x1f, G: 0x77, B: 0xb4, A: 0xff}
+	colourP99 = color.RGBA{R: 0xd6, G: 0x27, B: 0x28, A: 0xff}
+	colourLag = color.RGBA{R: 0x2c, G: 0xa0, B: 0x2c, A: 0xff}
+	colourMem = color.RGBA{R: 0x94, G: 0x67, B: 0xbd, A: 0xff}
 )
 
 // WritePlot draws res as a PNG: latency per second over the run, the
@@ -51,22 +51,34 @@ func WritePlot(w io.Writer, res *Result) error {
 }
 
 func timelinePanel(res *Result) *plot.Plot {
-	p := newPanel(fmt.Sprintf("Latency per second, %s at %.0f/s offered (by due time)", res.Target, res.Rate),
+	p := newPanel(fmt.Sprintf("Latency per second of the run, %s at %.0f/s offered", res.Target, res.Rate),
 		"seconds into the run", "latency (ms)")
 	logY(p)
-	var p50, p99 plotter.XYs
-	for _, s := range res.Timeline {
-		if s.Count == 0 {
-			continue
-		}
-		x := float64(s.At) + 0.5
-		p50 = append(p50, plotter.XY{X: x, Y: math.Max(s.P50, 0.001)})
-		p99 = append(p99, plotter.XY{X: x, Y: math.Max(s.P99, 0.001)})
+	p50, p99 := perSecond(res.Timeline)
+	addLine(p, "request p99", p99, colourP99)
+	addLine(p, "request p50", p50, colourP50)
+	if res.Webhooks != nil {
+		lag50, lag99 := perSecond(res.Webhooks.Timeline)
+		addLine(p, "webhook lag p99", lag99, colourLag)
+		addLine(p, "webhook lag p50", lag50, colourLag, vg.Points(4), vg.Points(3))
 	}
-	addLine(p, "p99", p99, colourP99)
-	addLine(p, "p50", p50, colourP50)
 	headroom(p)
 	return p
+}
+
+// perSecond returns a timeline's p50 and p99 lines, skipping empty
+// seconds and zeros, which a log axis cannot show.
+func perSecond(tl []Second) (p50, p99 plotter.XYs) {
+	for _, s := range tl {
+		x := float64(s.At) + 0.5
+		if s.P50 > 0 {
+			p50 = append(p50, plotter.XY{X: x, Y: s.P50})
+		}
+		if s.P99 > 0 {
+			p99 = append(p99, plotter.XY{X: x, Y: s.P99})
+		}
+	}
+	return p50, p99
 }
 
 func distributionPanel(res *Result) *plot.Plot {
@@ -138,7 +150,7 @@ func logY(p *plot.Plot) {
 	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
 }
 
-func addLine(p *plot.Plot, name string, xys plotter.XYs, c color.Color) {
+func addLine(p *plot.Plot, name string, xys plotter.XYs, c color.Color, dashes ...vg.Length) {
 	if len(xys) == 0 {
 		return
 	}
@@ -148,6 +160,7 @@ func addLine(p *plot.Plot, name string, xys plotter.XYs, c color.Color) {
 	}
 	l.Color = c
 	l.Width = vg.Points(1.5)
+	l.Dashes = dashes
 	p.Add(l)
 	p.Legend.Add(name, l)
 }

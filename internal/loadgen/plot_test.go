@@ -50,7 +50,7 @@ func TestWritePlotDrawsOnePanelPerMeasurement(t *testing.T) {
 		return img.Bounds().Dy()
 	}
 	two := height()
-	res.Webhooks = &WebhookResult{lags: sortedMillis(20)}
+	res.Webhooks = &WebhookResult{lags: sortedMillis(20), Timeline: []Second{{At: 0, Count: 2, P50: 1, P99: 2}, {At: 2}}}
 	res.Memory = &MemoryResult{PID: 1, Samples: []MemorySample{{0, 1000}, {5, 2000}}}
 	if three := height(); three*2 != two*3 {
 		t.Fatalf("heights %d with two panels, %d with three", two, three)

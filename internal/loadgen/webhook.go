@@ -43,7 +43,9 @@ type WebhookResult struct {
 	P90           float64 `json:"lag_p90_ms"`
 	P99           float64 `json:"lag_p99_ms"`
 	Max           float64 `json:"lag_max_ms"`
-	lags          []time.Duration
+	// Timeline is the lag by the second (of the run) its cause was answered.
+	Timeline []Second `json:"timeline"`
+	lags     []time.Duration
 }
 
 // Lags returns the sorted lags (after Result).
@@ -148,11 +150,13 @@ func (r *Receiver) Wait(ctx context.Context) {
 	}
 }
 
-// Result matches what arrived against what was caused.
-func (r *Receiver) Result() *WebhookResult {
+// Result matches what arrived against what was caused; started is when
+// the run began, for the timeline.
+func (r *Receiver) Result(started time.Time) *WebhookResult {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	res := &WebhookResult{Expected: len(r.responded), Duplicates: r.duplicates, BadSignatures: r.badSigs}
+	tl := newTimeline()
 	for c, responded := range r.responded {
 		got, ok := r.received[c]
 		if !ok {
@@ -165,7 +169,9 @@ func (r *Receiver) Result() *WebhookResult {
 			lag = 0
 		}
 		res.lags = append(res.lags, lag)
+		tl.add(max(0, responded.Sub(started)), lag, false)
 	}
+	res.Timeline = tl.seconds()
 	for c := range r.received {
 		if _, ok := r.responded[c]; !ok {
 			res.Unexpected++

@@ -54,10 +54,10 @@ func TestReceiverMatchesEventsToTheRequestsThatCausedThem(t *testing.T) {
 			t.Fatalf("%s: HTTP %d", d.event, code)
 		}
 	}
-	res := r.Result()
+	res := r.Result(base)
 	want := WebhookResult{Expected: 5, Delivered: 4, Undelivered: 1, Early: 1, Duplicates: 1, Unexpected: 1}
 	got := *res
-	got.P50, got.P90, got.P99, got.Max, got.lags = 0, 0, 0, 0, nil
+	got.P50, got.P90, got.P99, got.Max, got.lags, got.Timeline = 0, 0, 0, 0, nil, nil
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("got %+v\nwant %+v", got, want)
 	}
@@ -67,6 +67,10 @@ func TestReceiverMatchesEventsToTheRequestsThatCausedThem(t *testing.T) {
 	}
 	if res.P50 != 10 || res.P99 != 30 || res.Max != 30 {
 		t.Fatalf("percentiles %+v", res)
+	}
+	// All four causes were answered in the run's first second.
+	if fmt.Sprint(res.Timeline) != fmt.Sprint([]Second{{At: 0, Count: 4, P50: 10, P99: 30, Max: 30}}) {
+		t.Fatalf("timeline %+v", res.Timeline)
 	}
 }
 
@@ -82,7 +86,7 @@ func TestReceiverRefusesBadSignatures(t *testing.T) {
 	if w.Code != 400 {
 		t.Fatalf("unsigned: HTTP %d", w.Code)
 	}
-	res := r.Result()
+	res := r.Result(base)
 	if res.BadSignatures != 2 || res.Delivered != 0 || res.Undelivered != 1 {
 		t.Fatalf("%+v", res)
 	}
@@ -122,8 +126,8 @@ func TestWaitReturnsOnceEveryEventArrived(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	r.Wait(ctx)
-	if ctx.Err() != nil || r.Result().Delivered != 1 {
-		t.Fatalf("wait ended by %v with %+v", ctx.Err(), r.Result())
+	if ctx.Err() != nil || r.Result(base).Delivered != 1 {
+		t.Fatalf("wait ended by %v with %+v", ctx.Err(), r.Result(base))
 	}
 }
 
