@@ -151,6 +151,11 @@ func printResult(w io.Writer, res *loadgen.Result) {
 	if m := res.Memory; m != nil {
 		fmt.Fprintf(w, "server pid %d VmRSS: start %.1f MiB  end %.1f MiB  max %.1f MiB  (%d samples)\n",
 			m.PID, float64(m.StartKB)/1024, float64(m.EndKB)/1024, float64(m.MaxKB)/1024, len(m.Samples))
+		if n := len(m.Samples); n > 0 {
+			last := m.Samples[n-1]
+			fmt.Fprintf(w, "server pid %d at the end: anonymous %.1f MiB  file-backed %.1f MiB\n",
+				m.PID, float64(last.AnonKB)/1024, float64(last.FileKB)/1024)
+		}
 		if m.Error != "" {
 			fmt.Fprintf(w, "memory sampling stopped: %s\n", m.Error)
 		}

@@ -12,10 +12,14 @@ import (
 	"time"
 )
 
-// MemorySample is one reading of the server's resident set.
+// MemorySample is one reading of the server's resident set: all of it,
+// and its anonymous (heap, stacks) and file-backed (the binary's pages,
+// mapped files) parts.
 type MemorySample struct {
-	At    float64 `json:"at_s"` // seconds since sampling started
-	RSSKB int64   `json:"rss_kb"`
+	At     float64 `json:"at_s"` // seconds since sampling started
+	RSSKB  int64   `json:"rss_kb"`
+	AnonKB int64   `json:"rss_anon_kb"`
+	FileKB int64   `json:"rss_file_kb"`
 }
 
 // MemoryResult is the server's resident memory over the run (VmRSS).
@@ -35,14 +39,15 @@ func SampleMemory(pid int, every time.Duration) (stop func() *MemoryResult) {
 	started := time.Now()
 	var mu sync.Mutex
 	sample := func() bool {
-		kb, err := readRSS(fmt.Sprintf("/proc/%d/status", pid))
+		s, err := readRSS(fmt.Sprintf("/proc/%d/status", pid))
 		mu.Lock()
 		defer mu.Unlock()
 		if err != nil {
 			res.Error = err.Error()
 			return false
 		}
-		res.add(MemorySample{At: time.Since(started).Seconds(), RSSKB: kb})
+		s.At = time.Since(started).Seconds()
+		res.add(s)
 		return true
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -78,31 +83,42 @@ func (m *MemoryResult) add(s MemorySample) {
 	m.MaxKB = max(m.MaxKB, s.RSSKB)
 }
 
-func readRSS(path string) (int64, error) {
+func readRSS(path string) (MemorySample, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return 0, err
+		return MemorySample{}, err
 	}
 	defer f.Close()
 	return parseRSS(f)
 }
 
-// parseRSS finds "VmRSS:   123456 kB" in a /proc/<pid>/status.
-func parseRSS(r io.Reader) (int64, error) {
+// parseRSS reads "VmRSS:   123456 kB" and its RssAnon and RssFile parts
+// from a /proc/<pid>/status; VmRSS must be there, the parts (Linux 4.5+)
+// may not.
+func parseRSS(r io.Reader) (MemorySample, error) {
+	var s MemorySample
+	fields := map[string]*int64{"VmRSS": &s.RSSKB, "RssAnon": &s.AnonKB, "RssFile": &s.FileKB}
+	found := false
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
-		rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:")
-		if !ok {
+		name, rest, _ := strings.Cut(sc.Text(), ":")
+		dst := fields[name]
+		if dst == nil {
 			continue
 		}
-		fields := strings.Fields(rest)
-		if len(fields) != 2 || fields[1] != "kB" {
-			return 0, fmt.Errorf("loadgen: unexpected VmRSS line %q", sc.Text())
+		value, unit, _ := strings.Cut(strings.TrimSpace(rest), " ")
+		kb, err := strconv.ParseInt(value, 10, 64)
+		if err != nil || strings.TrimSpace(unit) != "kB" {
+			return MemorySample{}, fmt.Errorf("loadgen: unexpected %s line %q", name, sc.Text())
 		}
-		return strconv.ParseInt(fields[0], 10, 64)
+		*dst = kb
+		found = found || name == "VmRSS"
 	}
 	if err := sc.Err(); err != nil {
-		return 0, err
+		return MemorySample{}, err
 	}
-	return 0, fmt.Errorf("loadgen: no VmRSS (has the process exited?)")
+	if !found {
+		return MemorySample{}, fmt.Errorf("loadgen: no VmRSS (has the process exited?)")
+	}
+	return s, nil
 }

@@ -97,12 +97,16 @@ func distributionPanel(res *Result) *plot.Plot {
 func memoryPanel(m *MemoryResult) *plot.Plot {
 	p := newPanel(fmt.Sprintf("Server resident memory (VmRSS of pid %d)", m.PID), "seconds since sampling started", "MiB")
 	p.Y.Min = 0
-	var xys plotter.XYs
+	var rss, anon, file plotter.XYs
 	for _, s := range m.Samples {
-		xys = append(xys, plotter.XY{X: s.At, Y: float64(s.RSSKB) / 1024})
+		rss = append(rss, plotter.XY{X: s.At, Y: float64(s.RSSKB) / 1024})
+		anon = append(anon, plotter.XY{X: s.At, Y: float64(s.AnonKB) / 1024})
+		file = append(file, plotter.XY{X: s.At, Y: float64(s.FileKB) / 1024})
 	}
-	addLine(p, "VmRSS", xys, colourMem)
-	p.Y.Max = math.Max(p.Y.Max*1.1, 1)
+	addLine(p, "VmRSS", rss, colourMem)
+	addLine(p, "anonymous (heap, stacks)", anon, colourMem, vg.Points(4), vg.Points(3))
+	addLine(p, "file-backed (binary, mapped files)", file, colourMem, vg.Points(1), vg.Points(2))
+	p.Y.Max = math.Max(p.Y.Max*1.4, 1) // room for the legend
 	return p
 }
 

@@ -51,7 +51,7 @@ func TestWritePlotDrawsOnePanelPerMeasurement(t *testing.T) {
 	}
 	two := height()
 	res.Webhooks = &WebhookResult{lags: sortedMillis(20), Timeline: []Second{{At: 0, Count: 2, P50: 1, P99: 2}, {At: 2}}}
-	res.Memory = &MemoryResult{PID: 1, Samples: []MemorySample{{0, 1000}, {5, 2000}}}
+	res.Memory = &MemoryResult{PID: 1, Samples: []MemorySample{{At: 0, RSSKB: 1000, AnonKB: 600, FileKB: 400}, {At: 5, RSSKB: 2000, AnonKB: 1500, FileKB: 500}}}
 	if three := height(); three*2 != two*3 {
 		t.Fatalf("heights %d with two panels, %d with three", two, three)
 	}
