@@ -13,7 +13,6 @@ import (
 	"sync"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/stripe/stripe-go/v82"
 
@@ -172,75 +171,6 @@ func TestBinaryAccountCreateJSON(t *testing.T) {
 	p := runKassa(t, db)
 	if _, err := stripeClient(p.URL, acct["secret_key"]).V1PaymentIntents.Create(ctx, vippsParams(false)); err != nil {
 		t.Fatal(err)
-	}
-}
-
-// TestBinaryCrashLosesNothingAcknowledged kills Kassa with SIGKILL while
-// clients create and confirm intents, restarts it on the same database, and
-// checks that every intent a client got a 200 for is there with its events.
-func TestBinaryCrashLosesNothingAcknowledged(t *testing.T) {
-	db := testdb.DSN(t)
-	var sk string // printed on the first start only
-	for round := range 3 {
-		p := runKassa(t, db)
-		if round == 0 {
-			sk = p.key("sk")
-		}
-		sc := stripeClient(p.URL, sk)
-
-		var mu sync.Mutex
-		var acked []string
-		var wg sync.WaitGroup
-		stop := make(chan struct{})
-		for range 8 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for {
-					select {
-					case <-stop:
-						return
-					default:
-					}
-					pi, err := sc.V1PaymentIntents.Create(ctx, sofortParams())
-					if err == nil {
-						mu.Lock()
-						acked = append(acked, pi.ID)
-						mu.Unlock()
-					}
-				}
-			}()
-		}
-		time.Sleep(300 * time.Millisecond)
-		p.kill()
-		close(stop)
-		wg.Wait()
-		if len(acked) == 0 {
-			t.Fatalf("round %d: no request was acknowledged before the kill", round)
-		}
-
-		p = runKassa(t, db)
-		sc = stripeClient(p.URL, sk)
-		for _, id := range acked {
-			pi, err := sc.V1PaymentIntents.Retrieve(ctx, id, nil)
-			if err != nil || pi.Status != stripe.PaymentIntentStatusRequiresAction {
-				t.Fatalf("round %d: acknowledged intent %s after restart: %v %+v", round, id, err, pi)
-			}
-		}
-		created := map[string]int{}
-		for e, err := range sc.V1Events.List(ctx, &stripe.EventListParams{}) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			created[e.Data.Object["id"].(string)]++
-		}
-		for _, id := range acked {
-			if created[id] != 2 { // payment_intent.created and .requires_action
-				t.Fatalf("round %d: intent %s has %d events", round, id, created[id])
-			}
-		}
-		t.Logf("round %d: %d acknowledged intents survived kill -9", round, len(acked))
-		p.kill()
 	}
 }
 

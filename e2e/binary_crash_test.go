@@ -1,0 +1,180 @@
+package e2e
+
+import (
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stripe/stripe-go/v82"
+
+	"kassa/internal/store/testdb"
+)
+
+// crashRounds is how many times the crash tests kill Kassa: a few in the
+// suite, as many as KASSA_CRASH_ROUNDS asks for a long run on demand.
+func crashRounds(t *testing.T) int {
+	if n, err := strconv.Atoi(os.Getenv("KASSA_CRASH_ROUNDS")); err == nil && n > 0 {
+		return n
+	}
+	return 3
+}
+
+// acknowledged is what clients got a 2xx for before a crash.
+type acknowledged struct {
+	mu        sync.Mutex
+	created   []string
+	succeeded map[string]bool
+	refunds   map[string]int64 // refund id → amount
+	refunded  map[string]int64 // intent id → amount of its acknowledged refunds
+}
+
+// TestBinaryCrashLosesNothingAcknowledged kills Kassa with SIGKILL at a
+// random moment while clients create, complete and refund payments,
+// restarts it on the same database, and checks that everything a client
+// got a 2xx for is there, with its events, and that no payment has
+// refunds beyond its amount.
+func TestBinaryCrashLosesNothingAcknowledged(t *testing.T) {
+	db := testdb.DSN(t)
+	var sk string // printed on the first start only
+	ack := &acknowledged{succeeded: map[string]bool{}, refunds: map[string]int64{}, refunded: map[string]int64{}}
+	for round := range crashRounds(t) {
+		p := runKassa(t, db)
+		if round == 0 {
+			sk = p.key("sk")
+		}
+		before := len(ack.created)
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				payAndRefund(p.URL, sk, ack, stop)
+			}()
+		}
+		time.Sleep(time.Duration(100+rand.IntN(400)) * time.Millisecond)
+		p.kill()
+		close(stop)
+		wg.Wait()
+		if len(ack.created) == before {
+			t.Fatalf("round %d: no request was acknowledged before the kill", round)
+		}
+		p = runKassa(t, db)
+		checkAcknowledged(t, stripeClient(p.URL, sk), ack)
+		t.Logf("round %d: %d intents, %d completed, %d refunds acknowledged so far survived kill -9",
+			round, len(ack.created), len(ack.succeeded), len(ack.refunds))
+		p.kill()
+	}
+}
+
+// payAndRefund creates and confirms a 20.00 EUR Sofort payment, completes
+// it, and refunds random parts of it until a refund is refused, over and
+// over until stop; it notes every 2xx.
+func payAndRefund(baseURL, sk string, ack *acknowledged, stop chan struct{}) {
+	sc := stripeClient(baseURL, sk)
+	for {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		pi, err := sc.V1PaymentIntents.Create(ctx, sofortParams())
+		if err != nil {
+			continue
+		}
+		ack.mu.Lock()
+		ack.created = append(ack.created, pi.ID)
+		ack.mu.Unlock()
+		req, _ := http.NewRequestWithContext(ctx, "POST", baseURL+"/v1/test_helpers/payment_intents/"+pi.ID+"/succeed", nil)
+		req.SetBasicAuth(sk, "")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			continue
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			continue
+		}
+		ack.mu.Lock()
+		ack.succeeded[pi.ID] = true
+		ack.mu.Unlock()
+		for {
+			amount := 1 + rand.Int64N(900)
+			r, err := sc.V1Refunds.Create(ctx, &stripe.RefundCreateParams{PaymentIntent: stripe.String(pi.ID), Amount: stripe.Int64(amount)})
+			if err != nil {
+				break // refused beyond the amount, or the server is gone
+			}
+			ack.mu.Lock()
+			ack.refunds[r.ID] = r.Amount
+			ack.refunded[pi.ID] += r.Amount
+			ack.mu.Unlock()
+		}
+	}
+}
+
+func checkAcknowledged(t *testing.T, sc *stripe.Client, ack *acknowledged) {
+	t.Helper()
+	for _, id := range ack.created {
+		pi, err := sc.V1PaymentIntents.Retrieve(ctx, id, nil)
+		if err != nil {
+			t.Fatalf("acknowledged intent %s after restart: %v", id, err)
+		}
+		want := stripe.PaymentIntentStatusRequiresAction
+		if ack.succeeded[id] {
+			want = stripe.PaymentIntentStatusSucceeded
+		}
+		if pi.Status != want {
+			t.Fatalf("acknowledged intent %s is %s, want %s", id, pi.Status, want)
+		}
+	}
+	// Every refund stored, acknowledged or not, counts against its payment.
+	stored, seen := map[string]int64{}, map[string]bool{}
+	for r, err := range sc.V1Refunds.List(ctx, &stripe.RefundListParams{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored[r.PaymentIntent.ID] += r.Amount
+		seen[r.ID] = true
+		if amount, ok := ack.refunds[r.ID]; ok && amount != r.Amount {
+			t.Fatalf("refund %s of %d is stored as %d", r.ID, amount, r.Amount)
+		}
+	}
+	for pi, sum := range stored {
+		if sum > 2000 {
+			t.Fatalf("payment %s has %d refunded of 2000", pi, sum)
+		}
+	}
+	for pi, sum := range ack.refunded {
+		if stored[pi] < sum {
+			t.Fatalf("payment %s has %d refunded, %d acknowledged", pi, stored[pi], sum)
+		}
+	}
+	events := map[string]map[stripe.EventType]bool{}
+	for e, err := range sc.V1Events.List(ctx, &stripe.EventListParams{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := e.Data.Object["id"].(string)
+		if events[id] == nil {
+			events[id] = map[stripe.EventType]bool{}
+		}
+		events[id][e.Type] = true
+	}
+	for _, id := range ack.created {
+		if !events[id]["payment_intent.created"] || !events[id]["payment_intent.requires_action"] {
+			t.Fatalf("intent %s lacks its creation events: %v", id, events[id])
+		}
+		if ack.succeeded[id] && !events[id]["payment_intent.succeeded"] {
+			t.Fatalf("completed intent %s lacks payment_intent.succeeded: %v", id, events[id])
+		}
+	}
+	for id := range ack.refunds {
+		if !seen[id] || !events[id]["refund.created"] {
+			t.Fatalf("acknowledged refund %s: stored %v, with its refund.created event %v", id, seen[id], events[id]["refund.created"])
+		}
+	}
+}
