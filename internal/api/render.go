@@ -84,7 +84,7 @@ func renderIntent(pi *payments.PaymentIntent, rel intentRelations) map[string]an
 		"processing":                           nil,
 		"receipt_email":                        orNil(pi.ReceiptEmail),
 		"review":                               nil,
-		"setup_future_usage":                   nil,
+		"setup_future_usage":                   orNil(pi.SetupFutureUsage),
 		"shipping":                             nil,
 		"source":                               nil,
 		"statement_descriptor":                 orNil(pi.StatementDescriptor),

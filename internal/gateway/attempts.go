@@ -141,9 +141,10 @@ func (g *Gateway) onAttempt(ctx context.Context, tx store.Tx, pi *payments.Payme
 func (g *Gateway) finishAttempt(ctx context.Context, tx store.Tx, pi *payments.PaymentIntent, attempt string, outcome Outcome, reason string, c *Caller) error {
 	now := g.Clock.Now()
 	ch := &payments.Charge{ID: ids.New(ids.Charge)}
+	var pm *payments.PaymentMethod
 	if pi.PaymentMethodID != "" {
-		pm, err := tx.PaymentMethod(ctx, pi.AccountID, pi.PaymentMethodID)
-		if err != nil {
+		var err error
+		if pm, err = tx.PaymentMethod(ctx, pi.AccountID, pi.PaymentMethodID); err != nil {
 			return err
 		}
 		ch.BillingDetails = pm.BillingDetails
@@ -174,6 +175,11 @@ func (g *Gateway) finishAttempt(ctx context.Context, tx store.Tx, pi *payments.P
 	}
 	if err := tx.UpdateIntent(ctx, pi); err != nil {
 		return err
+	}
+	if payments.SaveAgreement(pi, pm, now) {
+		if err := tx.UpdatePaymentMethod(ctx, pm); err != nil {
+			return err
+		}
 	}
 	if err := g.book(ctx, tx, books); err != nil {
 		return err

@@ -36,6 +36,9 @@ type Acquirer interface {
 	// acquirer completes it on its own (the sandbox's delay); zero when it
 	// reports the outcome later (FinishRefund).
 	StartRefund(ctx context.Context, r *payments.Refund, now time.Time) (settleAt time.Time, err error)
+	// ChargeAgreement charges a saved agreement without the customer; a
+	// non-empty declined says why the acquirer refused.
+	ChargeAgreement(ctx context.Context, pi *payments.PaymentIntent, pm *payments.PaymentMethod) (declined string, err error)
 }
 
 // Gateway runs payment commands.

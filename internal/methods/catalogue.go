@@ -46,8 +46,11 @@ type Method struct {
 	MultiplePartial bool
 	Chargebacks     bool
 	ManualCapture   bool
-	MaxAmount       int64 // in minor units; 0 means no maximum
-	MinAmount       int64 // in minor units; at least 1
+	// Reusable: a payment can also set up an agreement the merchant charges
+	// again later without the customer (setup_future_usage=off_session).
+	Reusable  bool
+	MaxAmount int64 // in minor units; 0 means no maximum
+	MinAmount int64 // in minor units; at least 1
 
 	// OpenWindow is how long the customer has to open the redirect after
 	// confirmation; ApproveWindow how long to approve once opened. Zero: no limit.
@@ -106,6 +109,7 @@ var catalogue = []Method{
 		PartialRefunds:  true,
 		MultiplePartial: true,
 		ManualCapture:   true,
+		Reusable:        true,
 		MinAmount:       1,
 		MaxAmount:       stripeMaxAmount,
 		OpenWindow:      5 * time.Minute,

@@ -24,6 +24,8 @@ type IntentInput struct {
 	Metadata            map[string]string
 	PaymentMethodTypes  []methods.Type
 	VippsReference      string
+	// SetupFutureUsage is "" or "off_session" (see PaymentIntent).
+	SetupFutureUsage string
 	// PaymentMethod, when given, is attached and the intent awaits confirmation.
 	PaymentMethod *PaymentMethod
 }
@@ -43,6 +45,7 @@ func NewIntent(id, accountID, clientSecret string, in IntentInput, now time.Time
 		ReceiptEmail:        in.ReceiptEmail,
 		StatementDescriptor: in.StatementDescriptor,
 		VippsReference:      in.VippsReference,
+		SetupFutureUsage:    in.SetupFutureUsage,
 		Created:             now,
 	}
 	if pi.CaptureMethod == "" {
@@ -64,6 +67,9 @@ func NewIntent(id, accountID, clientSecret string, in IntentInput, now time.Time
 		return nil, nil, err
 	}
 	pi.PaymentMethodTypes = types
+	if err := checkSetupFutureUsage(pi); err != nil {
+		return nil, nil, err
+	}
 	if in.PaymentMethod != nil {
 		if err := attach(pi, in.PaymentMethod); err != nil {
 			return nil, nil, err

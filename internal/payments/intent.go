@@ -36,7 +36,11 @@ type PaymentIntent struct {
 	PaymentMethodTypes  []methods.Type    `json:"payment_method_types"`
 	// VippsReference is payment_method_options[vipps][reference]: the order
 	// reference shown in the Vipps app (the intent id when empty).
-	VippsReference     string        `json:"vipps_reference,omitempty"`
+	VippsReference string `json:"vipps_reference,omitempty"`
+	// SetupFutureUsage "off_session" asks that a successful payment also
+	// save the customer's agreement on the payment method, for later
+	// charges without the customer (Stripe's setup_future_usage).
+	SetupFutureUsage   string        `json:"setup_future_usage,omitempty"`
 	ReturnURL          string        `json:"return_url,omitempty"`
 	Pending            *Pending      `json:"pending,omitempty"`
 	LastPaymentError   *PaymentError `json:"last_payment_error,omitempty"`

@@ -15,7 +15,10 @@ type PaymentMethod struct {
 	Type           methods.Type      `json:"type"`
 	BillingDetails BillingDetails    `json:"billing_details"`
 	Metadata       map[string]string `json:"metadata,omitempty"`
-	Created        time.Time         `json:"created"`
+	// Agreement is the customer's consent to later charges without them,
+	// saved by a payment with setup_future_usage (nil: none).
+	Agreement *Agreement `json:"agreement,omitempty"`
+	Created   time.Time  `json:"created"`
 }
 
 // BillingDetails are Stripe's billing_details.

@@ -52,3 +52,17 @@ func (a *Acquirer) StartRefund(_ context.Context, _ *payments.Refund, now time.T
 
 // PathPrefix is where the sandbox pages live.
 const PathPrefix = "/sandbox/pay/"
+
+// ReasonAgreementRevoked is the decline of an off-session charge whose
+// agreement the customer stopped.
+const ReasonAgreementRevoked = "The customer revoked the agreement for future payments."
+
+// ChargeAgreement implements gateway.Acquirer: the sandbox wallet charges
+// a saved agreement at once while it is active and declines it once the
+// customer revoked it.
+func (a *Acquirer) ChargeAgreement(_ context.Context, _ *payments.PaymentIntent, pm *payments.PaymentMethod) (string, error) {
+	if !pm.Active() {
+		return ReasonAgreementRevoked, nil
+	}
+	return "", nil
+}

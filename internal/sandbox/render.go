@@ -13,6 +13,7 @@ import (
 
 	"kassa/internal/methods"
 	"kassa/internal/money"
+	"kassa/internal/payments"
 )
 
 //go:embed templates
@@ -76,6 +77,9 @@ type pageData struct {
 	PhoneDisplay string
 	Reference    string
 	Deadline     *timeView
+	// Agreement: approving also lets the merchant charge later without
+	// the customer (the intent's setup_future_usage).
+	Agreement bool
 
 	Paragraphs []string
 	Link       string
@@ -193,6 +197,7 @@ func (p *Pages) renderVippsApprove(rq *request) {
 		d.Reference = pi.ID
 	}
 	d.Deadline = newTimeView(vippsDeadline(rq))
+	d.Agreement = pi.SetupFutureUsage == payments.SetupOffSession
 	p.render(rq.w, rq.r, http.StatusOK, "vipps_approve", d)
 }
 

@@ -118,6 +118,8 @@ type Reader interface {
 	// write transaction); ShopwareTransactionByIntent the one an intent pays.
 	ShopwareTransaction(ctx context.Context, accountID, shopID, transactionID string) (*shopware.Transaction, error)
 	ShopwareTransactionByIntent(ctx context.Context, accountID, intentID string) (*shopware.Transaction, error)
+	// ShopwareAgreement finds the agreement paying a shop's subscription.
+	ShopwareAgreement(ctx context.Context, accountID, shopID, subscriptionID string) (*shopware.Agreement, error)
 	// ShopwarePushes lists an account's Admin API pushes, oldest first.
 	ShopwarePushes(ctx context.Context, accountID string) ([]*shopware.Push, error)
 
@@ -148,6 +150,8 @@ type Tx interface {
 	InsertCharge(ctx context.Context, ch *payments.Charge) error
 	UpdateCharge(ctx context.Context, ch *payments.Charge) error
 	InsertPaymentMethod(ctx context.Context, pm *payments.PaymentMethod) error
+	// UpdatePaymentMethod replaces a payment method (its saved agreement).
+	UpdatePaymentMethod(ctx context.Context, pm *payments.PaymentMethod) error
 	InsertEvents(ctx context.Context, events []*Event) error
 
 	InsertProduct(ctx context.Context, p *checkout.Product) error
@@ -204,6 +208,9 @@ type Tx interface {
 	// has that order transaction; UpdateShopwareTransaction replaces one.
 	InsertShopwareTransaction(ctx context.Context, t *shopware.Transaction) error
 	UpdateShopwareTransaction(ctx context.Context, t *shopware.Transaction) error
+	// SaveShopwareAgreement inserts or replaces the agreement of a
+	// subscription (keyed by account, shop and subscription id).
+	SaveShopwareAgreement(ctx context.Context, a *shopware.Agreement) error
 	// InsertShopwarePush adds a pending push (in the transaction that owes it).
 	InsertShopwarePush(ctx context.Context, p *shopware.Push) error
 	// ClaimShopwarePushes leases up to limit pending pushes due at now and

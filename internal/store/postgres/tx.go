@@ -174,3 +174,11 @@ func expectOne(tag pgconn.CommandTag, err error) error {
 	}
 	return nil
 }
+
+func (t *txn) UpdatePaymentMethod(ctx context.Context, pm *payments.PaymentMethod) error {
+	data, err := json.Marshal(pm)
+	if err != nil {
+		return err
+	}
+	return expectOne(t.tx.Exec(ctx, `UPDATE payment_methods SET data = $1 WHERE account_id = $2 AND id = $3`, string(data), pm.AccountID, pm.ID))
+}

@@ -183,3 +183,25 @@ func (t *txn) savePush(ctx context.Context, p *shopware.Push, requireClaim strin
 	}
 	return expectOne(t.tx.ExecContext(ctx, query, args...))
 }
+
+func (r *reader) ShopwareAgreement(ctx context.Context, accountID, shopID, subscriptionID string) (*shopware.Agreement, error) {
+	var data []byte
+	err := r.q.QueryRowContext(ctx, `SELECT data FROM shopware_agreements WHERE account_id = ? AND shop_id = ? AND subscription_id = ?`,
+		accountID, shopID, subscriptionID).Scan(&data)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	return store.Decode[shopware.Agreement](data)
+}
+
+func (t *txn) SaveShopwareAgreement(ctx context.Context, a *shopware.Agreement) error {
+	data, err := json.Marshal(a)
+	if err != nil {
+		return err
+	}
+	_, err = t.tx.ExecContext(ctx, `
+		INSERT INTO shopware_agreements (account_id, shop_id, subscription_id, created, data) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (account_id, shop_id, subscription_id) DO UPDATE SET data = excluded.data`,
+		a.AccountID, a.ShopID, a.SubscriptionID, nanos(a.Created), data)
+	return err
+}

@@ -160,3 +160,11 @@ func expectOne(res sql.Result, err error) error {
 	}
 	return nil
 }
+
+func (t *txn) UpdatePaymentMethod(ctx context.Context, pm *payments.PaymentMethod) error {
+	data, err := json.Marshal(pm)
+	if err != nil {
+		return err
+	}
+	return expectOne(t.tx.ExecContext(ctx, `UPDATE payment_methods SET data = ? WHERE account_id = ? AND id = ?`, data, pm.AccountID, pm.ID))
+}

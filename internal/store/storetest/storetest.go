@@ -51,6 +51,8 @@ func Run(t *testing.T, open Open) {
 		"ShopwareShops":                   testShopwareShops,
 		"ShopwareTransactions":            testShopwareTransactions,
 		"ShopwarePushes":                  testShopwarePushes,
+		"ShopwareAgreements":              testShopwareAgreements,
+		"PaymentMethodAgreements":         testPaymentMethodAgreements,
 		"PaygateMerchants":                testPaygateMerchants,
 		"PaygatePayments":                 testPaygatePayments,
 		"PaygateNotifyClaimsAreExclusive": testPaygateNotifyClaimsAreExclusive,
