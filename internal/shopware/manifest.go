@@ -89,8 +89,11 @@ var methodTexts = map[methods.Type]struct{ nameEN, nameDE, descEN, descDE string
 func IconPath(t methods.Type) string { return "Resources/icons/" + string(t) + ".png" }
 
 // Recurring reports whether Kassa can charge a saved agreement for t
-// again (only Vipps agreements are reusable in the sandbox).
-func Recurring(t methods.Type) bool { return t == methods.Vipps }
+// again (the catalogue's reusable methods: Vipps).
+func Recurring(t methods.Type) bool {
+	m, ok := methods.Lookup(t)
+	return ok && m.Reusable
+}
 
 // Manifest renders manifest.xml for the given schema.
 func Manifest(cfg AppConfig, schema Schema) ([]byte, error) {

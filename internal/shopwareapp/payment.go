@@ -51,6 +51,19 @@ type paymentBody struct {
 	RequestData map[string]any `json:"requestData"`
 	// PreOrderPayment is what validate answered, for a prepared payment.
 	PreOrderPayment map[string]any `json:"preOrderPayment"`
+	// Recurring is set for the orders of a subscription: in pay for the
+	// first one, in every recurring call after it.
+	Recurring *struct {
+		SubscriptionID string `json:"subscriptionId"`
+	} `json:"recurring"`
+}
+
+// subscriptionID is the subscription an order belongs to ("" if none).
+func (p *paymentBody) subscriptionID() string {
+	if p.Recurring == nil {
+		return ""
+	}
+	return p.Recurring.SubscriptionID
 }
 
 // paymentAnswer is the answer to pay, finalize and recurring. Status is a
@@ -148,6 +161,16 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request) {
 		}); err != nil {
 			return err
 		}
+		if pi.SetupFutureUsage != "" {
+			// The first order of a subscription: its later orders charge
+			// the agreement the customer gives while paying this one.
+			if err := tx.SaveShopwareAgreement(r.Context(), &shopware.Agreement{
+				AccountID: shop.AccountID, ShopID: shop.ShopID, SubscriptionID: p.subscriptionID(),
+				PaymentMethodID: pi.PaymentMethodID, TransactionID: p.OrderTransaction.ID, IntentID: pi.ID, Created: now,
+			}); err != nil {
+				return err
+			}
+		}
 		out = redirectOf(pi)
 		return nil
 	})
@@ -185,34 +208,53 @@ type payRequest struct {
 	intent gateway.CreateIntentInput
 }
 
-// payInput turns a pay call into the intent to create, or says what is
-// wrong with it in words the shop can show.
-func payInput(p *paymentBody) (payRequest, string) {
-	method := methods.Type(p.OrderTransaction.PaymentMethod.AppPaymentMethod.Identifier)
-	if _, ok := methods.Lookup(method); !ok {
-		return payRequest{}, "Kassa does not offer the payment method " + string(method) + "."
+// orderIntent reads what any payment of an order transaction charges: the
+// method, the exact amount in minor units and the order's references, or
+// says what is wrong with it in words the shop can show.
+func orderIntent(p *paymentBody) (methods.Method, payments.IntentInput, string) {
+	method, ok := methods.Lookup(methods.Type(p.OrderTransaction.PaymentMethod.AppPaymentMethod.Identifier))
+	if !ok {
+		return method, payments.IntentInput{}, "Kassa does not offer the payment method " + p.OrderTransaction.PaymentMethod.AppPaymentMethod.Identifier + "."
 	}
 	currency, err := money.ParseCurrency(p.Order.Currency.IsoCode)
 	if err != nil {
-		return payRequest{}, "The order's currency " + p.Order.Currency.IsoCode + " is unknown."
+		return method, payments.IntentInput{}, "The order's currency " + p.Order.Currency.IsoCode + " is unknown."
 	}
 	amount, err := shopware.MinorUnits(p.OrderTransaction.Amount.TotalPrice, currency)
 	if err != nil {
-		return payRequest{}, "The amount " + string(p.OrderTransaction.Amount.TotalPrice) + " " + currency.Upper() + " cannot be charged exactly."
+		return method, payments.IntentInput{}, "The amount " + string(p.OrderTransaction.Amount.TotalPrice) + " " + currency.Upper() + " cannot be charged exactly."
 	}
+	metadata := map[string]string{
+		"shopware_shop_id": p.Source.ShopID, "shopware_order_id": p.Order.ID,
+		"shopware_order_number": p.Order.OrderNumber, "shopware_order_transaction_id": p.OrderTransaction.ID,
+	}
+	if sub := p.subscriptionID(); sub != "" {
+		metadata["shopware_subscription_id"] = sub
+	}
+	return method, payments.IntentInput{
+		Amount: amount, Currency: currency, Description: "Order " + p.Order.OrderNumber,
+		PaymentMethodTypes: []methods.Type{method.Type}, Metadata: metadata,
+	}, ""
+}
+
+// payInput turns a pay call into the intent to create, or says what is
+// wrong with it in words the shop can show. The first order of a
+// subscription paid with a method that keeps agreements also saves one.
+func payInput(p *paymentBody) (payRequest, string) {
+	m, intent, problem := orderIntent(p)
+	if problem != "" {
+		return payRequest{}, problem
+	}
+	method := m.Type
 	if p.ReturnURL == nil || *p.ReturnURL == "" {
 		return payRequest{}, "The payment has no returnUrl: Kassa's methods need the asynchronous flow (pay-url and finalize-url)."
 	}
+	if p.subscriptionID() != "" && m.Reusable {
+		intent.SetupFutureUsage = payments.SetupOffSession
+	}
 	customer := p.Order.OrderCustomer
 	return payRequest{method: method, intent: gateway.CreateIntentInput{
-		IntentInput: payments.IntentInput{
-			Amount: amount, Currency: currency, Description: "Order " + p.Order.OrderNumber,
-			PaymentMethodTypes: []methods.Type{method},
-			Metadata: map[string]string{
-				"shopware_shop_id": p.Source.ShopID, "shopware_order_id": p.Order.ID,
-				"shopware_order_number": p.Order.OrderNumber, "shopware_order_transaction_id": p.OrderTransaction.ID,
-			},
-		},
+		IntentInput: intent,
 		Method: gateway.MethodChoice{Data: &gateway.PaymentMethodInput{Type: method, BillingDetails: payments.BillingDetails{
 			Name:    strings.TrimSpace(customer.FirstName + " " + customer.LastName),
 			Email:   customer.Email,
