@@ -59,6 +59,9 @@ type Transaction struct {
 	// ids) Kassa made to Kassa's refund ids: a repeated refund call answers
 	// the refund already made instead of refunding twice.
 	Refunds map[string]string `json:"refunds,omitempty"`
+	// RefundPositions are the line items each of those refunds gave back,
+	// as Shopware sent them (checked to add up to the refund's amount).
+	RefundPositions map[string][]RefundPosition `json:"refund_positions,omitempty"`
 	// FinalStatus is the action finalize answered ("" until it did).
 	FinalStatus  string `json:"final_status,omitempty"`
 	FinalMessage string `json:"final_message,omitempty"`

@@ -21,6 +21,7 @@ type refundBody struct {
 		Amount struct {
 			TotalPrice json.Number `json:"totalPrice"`
 		} `json:"amount"`
+		Positions          []shopware.PositionInput `json:"positions"`
 		TransactionCapture struct {
 			OrderTransactionID string `json:"orderTransactionId"`
 			Transaction        struct {
@@ -96,6 +97,11 @@ func (s *Server) refund(w http.ResponseWriter, r *http.Request) {
 		s.answerRefund(w, r, attrs, secret, paymentAnswer{Status: refundFail, Message: "The refund amount " + string(in.Refund.Amount.TotalPrice) + " cannot be refunded exactly."})
 		return
 	}
+	positions, err := shopware.RefundPositions(in.Refund.Positions, money.Currency(tr.Currency), amount)
+	if err != nil {
+		s.answerRefund(w, r, attrs, secret, paymentAnswer{Status: refundFail, Message: "Kassa refused the refund: " + err.Error() + "."})
+		return
+	}
 	var out paymentAnswer
 	err = s.Store.Write(r.Context(), func(tx store.Tx) error {
 		// Intent first, then the transaction: the order every writer takes.
@@ -128,6 +134,12 @@ func (s *Server) refund(w http.ResponseWriter, r *http.Request) {
 			locked.Refunds = map[string]string{}
 		}
 		locked.Refunds[in.Refund.ID] = made.ID
+		if positions != nil {
+			if locked.RefundPositions == nil {
+				locked.RefundPositions = map[string][]shopware.RefundPosition{}
+			}
+			locked.RefundPositions[in.Refund.ID] = positions
+		}
 		locked.Updated = s.Clock.Now()
 		out = paymentAnswer{Status: refundAction(made)}
 		return tx.UpdateShopwareTransaction(r.Context(), locked)

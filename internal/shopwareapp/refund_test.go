@@ -1,14 +1,18 @@
 package shopwareapp
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"reflect"
+	"strings"
 	"testing"
 
 	"kassa/internal/gateway"
 	"kassa/internal/payments"
 	"kassa/internal/sandbox"
+	"kassa/internal/shopware"
 	"kassa/internal/store"
 )
 
@@ -145,5 +149,74 @@ func TestRefundRefusals(t *testing.T) {
 	s.secret = good
 	if n := len(e.refunds()); n != 0 {
 		t.Errorf("%d refunds were made by refused calls", n)
+	}
+}
+
+// withPositions fills a refund body's positions as Shopware serializes
+// order_transaction_capture_refund_position entities: a line item id, a
+// quantity and a calculated_price amount.
+func withPositions(t *testing.T, body []byte, refundID string, lines ...[2]string) []byte {
+	t.Helper()
+	var positions []any
+	for i, l := range lines {
+		total := json.Number(l[1])
+		positions = append(positions, map[string]any{
+			"id": refundID + "-pos-" + itoa(int64(i)), "refundId": refundID, "orderLineItemId": l[0], "reason": nil,
+			"quantity": 1, "externalReference": nil,
+			"amount": map[string]any{"unitPrice": total, "quantity": 1, "totalPrice": total, "calculatedTaxes": []any{}, "taxRules": []any{}, "apiAlias": "calculated_price"},
+			"apiAlias": "order_transaction_capture_refund_position",
+		})
+	}
+	encoded := phpJSON(t, positions)
+	out := bytes.Replace(body, []byte(`"positions":null`), append([]byte(`"positions":`), encoded...), 1)
+	if bytes.Equal(out, body) {
+		t.Fatal("the refund body has no positions to fill")
+	}
+	return out
+}
+
+func TestRefundPositionsMustAddUp(t *testing.T) {
+	e := newEnv(t)
+	s := e.newShop("shopRefundPos")
+	s.install()
+	o := sofortOrder("tx-refund-positions") // 395.01 EUR
+	paidOrder(t, s, o)
+
+	// Positions that do not add up to the amount: refused, nothing refunded.
+	bad := withPositions(t, s.refundBody(o, "r-bad", "50"), "r-bad", [2]string{"line-shirt", "29.99"}, [2]string{"line-cap", "19.99"})
+	res := s.post("/refund", bad)
+	if res.status != http.StatusOK {
+		t.Fatalf("refund: %d %s", res.status, res.body)
+	}
+	if got := decodeAnswer(t, res); got.Status != "fail" || !strings.Contains(got.Message, "add up to 49.98 EUR, but the refund is for 50.00 EUR") {
+		t.Errorf("inconsistent positions answered %+v", got)
+	}
+	if n := len(e.refunds()); n != 0 {
+		t.Fatalf("%d refunds made for inconsistent positions", n)
+	}
+
+	// Positions that add up: refunded, and recorded with the order transaction.
+	good := withPositions(t, s.refundBody(o, "r-good", "49.98"), "r-good", [2]string{"line-shirt", "29.99"}, [2]string{"line-cap", "19.99"})
+	if res := s.post("/refund", good); res.status != http.StatusOK || decodeAnswer(t, res).Status != "process" {
+		t.Fatalf("consistent positions: %d %s", res.status, res.body)
+	}
+	if refunds := e.refunds(); len(refunds) != 1 || refunds[0].Amount != 4998 {
+		t.Fatalf("refunds %+v; want one of 4998", refunds)
+	}
+	var tr *shopware.Transaction
+	err := e.st.Read(t.Context(), func(r store.Reader) error {
+		var err error
+		tr, err = r.ShopwareTransaction(t.Context(), e.account, s.id, o.transactionID)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []shopware.RefundPosition{{ID: "r-good-pos-0", LineItemID: "line-shirt", Quantity: 1, Amount: 2999}, {ID: "r-good-pos-1", LineItemID: "line-cap", Quantity: 1, Amount: 1999}}
+	if got := tr.RefundPositions["r-good"]; !reflect.DeepEqual(got, want) {
+		t.Errorf("recorded positions %+v; want %+v", got, want)
+	}
+	if _, ok := tr.RefundPositions["r-bad"]; ok {
+		t.Error("the refused refund's positions were recorded")
 	}
 }
