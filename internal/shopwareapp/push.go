@@ -62,11 +62,14 @@ func (s *Server) IntentSettled(ctx context.Context, tx store.Tx, pi *payments.Pa
 
 // RefundSettled is the gateway's hook for refunds: a refund the refund
 // call answered as "process" (pending) completes or fails later, and the
-// shop's refund moves through the Admin API.
+// shop's refund moves through the Admin API. A refund the merchant made
+// through Kassa's API on a Shopware payment has no Shopware refund: when it
+// is paid out, the order transaction itself moves to refunded (or
+// refunded_partially), so the shop's admin shows what happened.
 func (s *Server) RefundSettled(ctx context.Context, tx store.Tx, r *payments.Refund) error {
 	refundID := r.Metadata["shopware_refund_id"]
 	if refundID == "" {
-		return nil
+		return s.merchantRefundSettled(ctx, tx, r)
 	}
 	transition := refundAction(r)
 	now := s.Clock.Now()
@@ -75,6 +78,63 @@ func (s *Server) RefundSettled(ctx context.Context, tx store.Tx, r *payments.Ref
 		TransactionID: r.Metadata["shopware_order_transaction_id"], IntentID: r.PaymentIntentID, RefundID: refundID,
 		Transition: transition, Status: shopware.PushPending, NextAttemptAt: now, Created: now,
 	})
+}
+
+// Order transaction actions for money given back.
+const (
+	actionRefund          = "refund"
+	actionRefundPartially = "refund_partially"
+)
+
+func (s *Server) merchantRefundSettled(ctx context.Context, tx store.Tx, r *payments.Refund) error {
+	if r.Status != payments.RefundSucceeded {
+		return nil // a failed or canceled refund gave nothing back
+	}
+	tr, err := tx.ShopwareTransactionByIntent(ctx, r.AccountID, r.PaymentIntentID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // not a Shopware payment
+	}
+	if err != nil {
+		return err
+	}
+	ch, err := tx.Charge(ctx, r.AccountID, r.ChargeID)
+	if err != nil {
+		return err
+	}
+	paidBack, err := succeededRefunds(ctx, tx, r.AccountID, r.PaymentIntentID)
+	if err != nil {
+		return err
+	}
+	transition := actionRefundPartially
+	if paidBack >= ch.AmountCaptured {
+		transition = actionRefund
+	}
+	now := s.Clock.Now()
+	return tx.InsertShopwarePush(ctx, &shopware.Push{
+		ID: ids.New(pushPrefix), AccountID: tr.AccountID, ShopID: tr.ShopID, TransactionID: tr.TransactionID,
+		IntentID: r.PaymentIntentID, Transition: transition, Status: shopware.PushPending, NextAttemptAt: now, Created: now,
+	})
+}
+
+// succeededRefunds sums the refunds of an intent that were paid out.
+func succeededRefunds(ctx context.Context, tx store.Reader, accountID, intentID string) (int64, error) {
+	var sum int64
+	q := store.ListQuery{Limit: 100, PaymentIntent: intentID}
+	for {
+		page, more, err := tx.ListRefunds(ctx, accountID, q)
+		if err != nil {
+			return 0, err
+		}
+		for _, r := range page {
+			if r.Status == payments.RefundSucceeded {
+				sum += r.Amount
+			}
+		}
+		if !more || len(page) == 0 {
+			return sum, nil
+		}
+		q.StartingAfter = page[len(page)-1].ID
+	}
 }
 
 // lateTransition is the order_transaction transition for an intent's new state.

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -216,5 +217,57 @@ func TestMerchantCancelAfterFinalizeIsPushed(t *testing.T) {
 	}
 	if n := len(e.pushes()); n != 1 {
 		t.Errorf("%d pushes; want 1", n)
+	}
+}
+
+// merchantRefund refunds through Kassa's own refunds command (what
+// POST /v1/refunds runs) and lets the acquirer answer.
+func (e *env) merchantRefund(intentID string, amount int64, outcome gateway.RefundOutcome) {
+	e.t.Helper()
+	c := &gateway.Caller{AccountID: e.account}
+	err := e.st.Write(e.t.Context(), func(tx store.Tx) error {
+		r, err := e.gw.CreateRefund(e.t.Context(), tx, c, gateway.CreateRefundInput{PaymentIntent: intentID, RefundInput: payments.RefundInput{Amount: &amount}})
+		if err != nil {
+			return err
+		}
+		_, err = e.gw.FinishRefund(e.t.Context(), tx, c, r.ID, outcome)
+		return err
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func TestMerchantRefundsMoveTheOrderTransaction(t *testing.T) {
+	e := newEnv(t)
+	s := e.newShop("shopMerchantRefund")
+	admin := newAdminAPI(t, s.apiKey, s.apiSec)
+	s.url = admin.srv.URL
+	s.install()
+	o := sofortOrder("tx-merchant-refunds") // 395.01 EUR
+	paidOrder(t, s, o)
+	pi := e.intents()[0].ID
+
+	// A refund the acquirer declines gave nothing back: nothing to tell.
+	e.merchantRefund(pi, 1000, gateway.RefundFail)
+	if n, err := e.pusher.PushDue(t.Context()); err != nil || n != 0 {
+		t.Fatalf("after a failed refund: PushDue = %d, %v; want nothing", n, err)
+	}
+	e.merchantRefund(pi, 10000, gateway.RefundSucceed)
+	if n, err := e.pusher.PushDue(t.Context()); err != nil || n != 1 {
+		t.Fatalf("after a partial refund: PushDue = %d, %v", n, err)
+	}
+	e.merchantRefund(pi, 29501, gateway.RefundSucceed)
+	if n, err := e.pusher.PushDue(t.Context()); err != nil || n != 1 {
+		t.Fatalf("after the rest: PushDue = %d, %v", n, err)
+	}
+	want := []string{o.transactionID + " refund_partially", o.transactionID + " refund"}
+	if got := admin.recorded(); !slices.Equal(got, want) {
+		t.Errorf("the Admin API recorded %v; want %v", got, want)
+	}
+	for _, p := range e.pushes() {
+		if p.Status != shopware.PushDone {
+			t.Errorf("push %s %s is %s", p.ID, p.Transition, p.Status)
+		}
 	}
 }
