@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"kassa/internal/clock"
@@ -166,7 +167,25 @@ type Pusher struct {
 	Client *http.Client
 	// Interval is how often due pushes are looked for (default 1 s).
 	Interval time.Duration
+
+	// tokens caches each shop's Admin API access token until shortly
+	// before it expires, so pushes do not ask for one each time.
+	mu     sync.Mutex
+	tokens map[tokenKey]cachedToken
 }
+
+// tokenKey names a token: the shop and the credentials it was issued to
+// (a re-registration hands out new ones, which must not reuse the old token).
+type tokenKey struct{ accountID, shopID, base, clientID string }
+
+type cachedToken struct {
+	value     string
+	renewFrom time.Time
+}
+
+// tokenMargin is how long before its expiry a token is renewed, so one
+// taken from the cache does not run out on its way to the shop.
+const tokenMargin = 30 * time.Second
 
 const pushLease = time.Minute
 
@@ -258,7 +277,8 @@ func (p *Pusher) send(ctx context.Context, push *shopware.Push) (err error, perm
 		return err, true
 	}
 	base := strings.TrimRight(shop.ShopURL, "/")
-	token, err, permanent := p.token(ctx, base, string(key), string(secret))
+	tk := tokenKey{shop.AccountID, shop.ShopID, base, string(key)}
+	token, err, permanent := p.token(ctx, tk, string(secret))
 	if err != nil {
 		return err, permanent
 	}
@@ -273,26 +293,62 @@ func (p *Pusher) send(ctx context.Context, push *shopware.Push) (err error, perm
 	if status/100 == 2 {
 		return nil, false
 	}
+	if status == http.StatusUnauthorized {
+		p.forget(tk) // revoked or expired early: the retry asks for a new one
+	}
 	return fmt.Errorf("transition %s: HTTP %d: %s", push.Transition, status, body), permanentStatus(status)
 }
 
-// token gets an Admin API access token with the integration's credentials.
-func (p *Pusher) token(ctx context.Context, base, key, secret string) (string, error, bool) {
+// token returns the shop's cached Admin API access token, or gets a new
+// one with the integration's credentials and caches it until tokenMargin
+// before the expires_in it came with.
+func (p *Pusher) token(ctx context.Context, tk tokenKey, secret string) (string, error, bool) {
+	now := p.Clock.Now()
+	p.mu.Lock()
+	cached, ok := p.tokens[tk]
+	p.mu.Unlock()
+	if ok && now.Before(cached.renewFrom) {
+		return cached.value, nil, false
+	}
+	value, expiresIn, err, permanent := p.newToken(ctx, tk.base, tk.clientID, secret)
+	if err != nil {
+		return "", err, permanent
+	}
+	if lifetime := time.Duration(expiresIn) * time.Second; lifetime > tokenMargin {
+		p.mu.Lock()
+		if p.tokens == nil {
+			p.tokens = map[tokenKey]cachedToken{}
+		}
+		p.tokens[tk] = cachedToken{value: value, renewFrom: now.Add(lifetime - tokenMargin)}
+		p.mu.Unlock()
+	}
+	return value, nil, false
+}
+
+func (p *Pusher) forget(tk tokenKey) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.tokens, tk)
+}
+
+// newToken asks the shop for an access token (OAuth client credentials).
+func (p *Pusher) newToken(ctx context.Context, base, key, secret string) (string, int64, error, bool) {
 	body, _ := json.Marshal(map[string]string{"grant_type": "client_credentials", "client_id": key, "client_secret": secret})
 	status, answer, err := p.post(ctx, base+"/api/oauth/token", "", body)
 	if err != nil {
-		return "", err, false
+		return "", 0, err, false
 	}
 	if status/100 != 2 {
-		return "", fmt.Errorf("oauth token: HTTP %d: %s", status, answer), false // credentials may be rotated by a re-registration
+		return "", 0, fmt.Errorf("oauth token: HTTP %d: %s", status, answer), false // credentials may be rotated by a re-registration
 	}
 	var t struct {
 		AccessToken string `json:"access_token"`
+		ExpiresIn   int64  `json:"expires_in"`
 	}
 	if err := json.Unmarshal(answer, &t); err != nil || t.AccessToken == "" {
-		return "", fmt.Errorf("oauth token: no access_token in %s", answer), false
+		return "", 0, fmt.Errorf("oauth token: no access_token in %s", answer), false
 	}
-	return t.AccessToken, nil, false
+	return t.AccessToken, t.ExpiresIn, nil, false
 }
 
 func (p *Pusher) post(ctx context.Context, target, token string, body []byte) (int, []byte, error) {

@@ -26,11 +26,33 @@ type adminAPI struct {
 	failNext    int // answer 503 to this many transition calls first
 	refuse      bool
 	transitions []string // "transactionID paid"
+	// token is the one access token the API accepts; tokens counts how
+	// many times one was asked for.
+	token  string
+	tokens int
+}
+
+// rotate makes the API accept only a new token (as if it revoked the old).
+func (a *adminAPI) rotate(token string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.token = token
+}
+
+func (a *adminAPI) tokenRequests() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.tokens
+}
+
+func (a *adminAPI) authorized(r *http.Request) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return r.Header.Get("Authorization") == "Bearer "+a.token
 }
 
 func newAdminAPI(t *testing.T, key, secret string) *adminAPI {
-	a := &adminAPI{key: key, secret: secret}
-	const token = "admin-token-123"
+	a := &adminAPI{key: key, secret: secret, token: "admin-token-123"}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/oauth/token", func(w http.ResponseWriter, r *http.Request) {
 		var c map[string]string
@@ -39,10 +61,14 @@ func newAdminAPI(t *testing.T, key, secret string) *adminAPI {
 			http.Error(w, `{"errors":[{"code":"invalid_client"}]}`, http.StatusUnauthorized)
 			return
 		}
+		a.mu.Lock()
+		a.tokens++
+		token := a.token
+		a.mu.Unlock()
 		json.NewEncoder(w).Encode(map[string]any{"token_type": "Bearer", "expires_in": 600, "access_token": token})
 	})
 	mux.HandleFunc("POST /api/_action/order_transaction_capture_refund/{id}/state/{transition}", func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "Bearer "+token {
+		if !a.authorized(r) {
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
@@ -52,7 +78,7 @@ func newAdminAPI(t *testing.T, key, secret string) *adminAPI {
 		w.Write([]byte(`{}`))
 	})
 	mux.HandleFunc("POST /api/_action/order_transaction/{id}/state/{transition}", func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "Bearer "+token {
+		if !a.authorized(r) {
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
@@ -269,5 +295,51 @@ func TestMerchantRefundsMoveTheOrderTransaction(t *testing.T) {
 		if p.Status != shopware.PushDone {
 			t.Errorf("push %s %s is %s", p.ID, p.Transition, p.Status)
 		}
+	}
+}
+
+func TestAdminTokenIsCachedUntilShortlyBeforeItExpires(t *testing.T) {
+	e := newEnv(t)
+	s := e.newShop("shopToken")
+	admin := newAdminAPI(t, s.apiKey, s.apiSec)
+	s.url = admin.srv.URL
+	s.install()
+	o := sofortOrder("tx-token") // 395.01 EUR
+	paidOrder(t, s, o)
+	pi := e.intents()[0].ID
+	refundAndPush := func(amount int64) {
+		t.Helper()
+		e.merchantRefund(pi, amount, gateway.RefundSucceed)
+		if n, err := e.pusher.PushDue(t.Context()); err != nil || n != 1 {
+			t.Fatalf("PushDue = %d, %v", n, err)
+		}
+	}
+
+	refundAndPush(100)
+	refundAndPush(100)
+	if n := admin.tokenRequests(); n != 1 {
+		t.Errorf("%d token requests for two pushes within the token's 600 s; want 1", n)
+	}
+	// Within the margin before expiry (600 s - 30 s), a new token is taken.
+	e.clock.Advance(570 * time.Second)
+	refundAndPush(100)
+	if n := admin.tokenRequests(); n != 2 {
+		t.Errorf("%d token requests after 570 s; want 2", n)
+	}
+	// The shop revokes the token early: that push fails and is retried with a new one.
+	admin.rotate("admin-token-456")
+	e.merchantRefund(pi, 100, gateway.RefundSucceed)
+	if n, err := e.pusher.PushDue(t.Context()); err != nil || n != 1 {
+		t.Fatalf("PushDue = %d, %v", n, err)
+	}
+	if n := len(admin.recorded()); n != 3 {
+		t.Fatalf("%d transitions recorded; want the 401 one missing", n)
+	}
+	e.clock.Advance(time.Hour) // past the first retry
+	if n, err := e.pusher.PushDue(t.Context()); err != nil || n != 1 {
+		t.Fatalf("retry: PushDue = %d, %v", n, err)
+	}
+	if n := len(admin.recorded()); n != 4 || admin.tokenRequests() != 3 {
+		t.Errorf("after the retry: %d transitions, %d token requests; want 4 and 3", n, admin.tokenRequests())
 	}
 }
