@@ -18,6 +18,7 @@ type Outcome string
 const (
 	OutcomeAuthorize Outcome = "authorize"
 	OutcomeDecline   Outcome = "decline"
+	OutcomeCancel    Outcome = "cancel" // the customer abandoned it at the bank or wallet
 	OutcomeExpire    Outcome = "expire"
 )
 
@@ -157,6 +158,8 @@ func (g *Gateway) finishAttempt(ctx context.Context, tx store.Tx, pi *payments.P
 		events, err = payments.Authorize(pi, attempt, ch, books, now)
 	case OutcomeDecline:
 		events, err = payments.Decline(pi, attempt, ch, reason, now)
+	case OutcomeCancel:
+		events, err = payments.Abandon(pi, attempt, ch, reason, now)
 	case OutcomeExpire:
 		events, err = payments.Expire(pi, attempt, ch, now)
 	default:

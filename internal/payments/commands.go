@@ -379,7 +379,21 @@ func Decline(pi *PaymentIntent, attempt string, ch *Charge, reason string, now t
 	if reason == "" {
 		reason = "The customer did not authorize the payment."
 	}
-	return fail(pi, ch, CodeAuthFailure, reason, now), nil
+	return fail(pi, ch, CodeAuthFailure, reason, false, now), nil
+}
+
+// Abandon records that the customer canceled the attempt at the bank or
+// wallet: in Stripe's dialect a decline like the others, but marked
+// (PaymentError.CustomerCanceled) for adapters that tell the two apart,
+// such as Shopware's cancel.
+func Abandon(pi *PaymentIntent, attempt string, ch *Charge, reason string, now time.Time) ([]Event, error) {
+	if err := checkAttempt(pi, ActionDecline, attempt); err != nil {
+		return nil, err
+	}
+	if reason == "" {
+		reason = "The customer canceled the payment."
+	}
+	return fail(pi, ch, CodeAuthFailure, reason, true, now), nil
 }
 
 // Expire ends an attempt whose window or virtual account ran out.
@@ -387,7 +401,7 @@ func Expire(pi *PaymentIntent, attempt string, ch *Charge, now time.Time) ([]Eve
 	if err := checkAttempt(pi, ActionExpire, attempt); err != nil {
 		return nil, err
 	}
-	return fail(pi, ch, CodeAttemptExpired, expiryMessage(pi.Pending), now), nil
+	return fail(pi, ch, CodeAttemptExpired, expiryMessage(pi.Pending), false, now), nil
 }
 
 func expiryMessage(a *Pending) string {
@@ -402,14 +416,14 @@ func expiryMessage(a *Pending) string {
 	return "The payment attempt expired before the customer completed it."
 }
 
-func fail(pi *PaymentIntent, ch *Charge, code, message string, now time.Time) []Event {
+func fail(pi *PaymentIntent, ch *Charge, code, message string, canceled bool, now time.Time) []Event {
 	fillCharge(pi, ch, now)
 	ch.Status = ChargeFailed
 	ch.FailureCode = code
 	ch.FailureMessage = message
 	pi.LastPaymentError = &PaymentError{
 		Type: "invalid_request_error", Code: code, Message: message,
-		PaymentMethodID: pi.PaymentMethodID, ChargeID: ch.ID,
+		PaymentMethodID: pi.PaymentMethodID, ChargeID: ch.ID, CustomerCanceled: canceled,
 	}
 	// Stripe detaches the failed method so the customer chooses again.
 	pi.PaymentMethodID = ""

@@ -113,6 +113,9 @@ type PaymentError struct {
 	Message         string `json:"message"`
 	PaymentMethodID string `json:"payment_method,omitempty"`
 	ChargeID        string `json:"charge,omitempty"`
+	// CustomerCanceled: the customer abandoned the attempt (the bank
+	// page's cancel button) rather than failing it.
+	CustomerCanceled bool `json:"customer_canceled,omitempty"`
 }
 
 // ManualCapture reports whether the merchant captures separately.

@@ -74,10 +74,9 @@ func (p *Pages) Register(mux *http.ServeMux) {
 const (
 	reasonWrongTAN     = "The TAN was wrong."
 	reasonVippsRejects = "The customer rejected the payment in Vipps."
-	// ReasonCanceled marks an attempt the customer abandoned with the
-	// page's cancel button (exported: adapters report it as a cancellation,
-	// not a failure, e.g. Shopware's "cancel").
-	ReasonCanceled = "The customer canceled the payment."
+	// reasonCanceled is the message of an attempt the customer abandoned
+	// with the page's cancel button (gateway.OutcomeCancel marks it).
+	reasonCanceled = "The customer canceled the payment."
 )
 
 // request is one page request for a pending attempt, with the attempt as
@@ -204,7 +203,7 @@ func (p *Pages) toPage(w http.ResponseWriter, r *http.Request) {
 
 func (p *Pages) cancel(w http.ResponseWriter, r *http.Request) {
 	if rq, ok := p.loadForm(w, r); ok {
-		p.finish(rq, gateway.OutcomeDecline, ReasonCanceled)
+		p.finish(rq, gateway.OutcomeCancel, reasonCanceled)
 	}
 }
 

@@ -10,7 +10,6 @@ import (
 	"kassa/internal/methods"
 	"kassa/internal/money"
 	"kassa/internal/payments"
-	"kassa/internal/sandbox"
 	"kassa/internal/shopware"
 	"kassa/internal/store"
 )
@@ -343,7 +342,7 @@ func finalAction(pi *payments.PaymentIntent) paymentAnswer {
 		return paymentAnswer{Status: actionCancel}
 	case payments.RequiresPaymentMethod:
 		if e := pi.LastPaymentError; e != nil {
-			if e.Message == sandbox.ReasonCanceled {
+			if e.CustomerCanceled {
 				return paymentAnswer{Status: actionCancel}
 			}
 			return paymentAnswer{Status: actionFail, Message: e.Message}

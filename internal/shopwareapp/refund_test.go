@@ -163,7 +163,7 @@ func withPositions(t *testing.T, body []byte, refundID string, lines ...[2]strin
 		positions = append(positions, map[string]any{
 			"id": refundID + "-pos-" + itoa(int64(i)), "refundId": refundID, "orderLineItemId": l[0], "reason": nil,
 			"quantity": 1, "externalReference": nil,
-			"amount": map[string]any{"unitPrice": total, "quantity": 1, "totalPrice": total, "calculatedTaxes": []any{}, "taxRules": []any{}, "apiAlias": "calculated_price"},
+			"amount":   map[string]any{"unitPrice": total, "quantity": 1, "totalPrice": total, "calculatedTaxes": []any{}, "taxRules": []any{}, "apiAlias": "calculated_price"},
 			"apiAlias": "order_transaction_capture_refund_position",
 		})
 	}
