@@ -22,7 +22,9 @@ func TestAbandonIsADeclineMarkedCanceled(t *testing.T) {
 		message  string
 	}{
 		{"abandon", func(pi *PaymentIntent, ch *Charge) ([]Event, error) { return Abandon(pi, "att_1", ch, "", now) }, true, "The customer canceled the payment."},
-		{"decline", func(pi *PaymentIntent, ch *Charge) ([]Event, error) { return Decline(pi, "att_1", ch, "The TAN was wrong.", now) }, false, "The TAN was wrong."},
+		{"decline", func(pi *PaymentIntent, ch *Charge) ([]Event, error) {
+			return Decline(pi, "att_1", ch, "The TAN was wrong.", now)
+		}, false, "The TAN was wrong."},
 	}
 	for _, tt := range tests {
 		pi := pending()

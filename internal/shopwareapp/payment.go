@@ -351,6 +351,19 @@ func finalAction(pi *payments.PaymentIntent) paymentAnswer {
 	return paymentAnswer{Status: actionFail, Message: "The payment was not completed."}
 }
 
+// settledTransaction is Kassa's record of an order transaction whose
+// payment ended within the call (a prepared or a recurring payment): what
+// the call answered is final from the start, and a repeat answers it again.
+func (s *Server) settledTransaction(shop *shopware.Shop, p *paymentBody, pi *payments.PaymentIntent, method string, out paymentAnswer) *shopware.Transaction {
+	now := s.Clock.Now()
+	return &shopware.Transaction{
+		AccountID: shop.AccountID, ShopID: shop.ShopID, TransactionID: p.OrderTransaction.ID,
+		OrderID: p.Order.ID, OrderNumber: p.Order.OrderNumber, IntentID: pi.ID,
+		Amount: pi.Amount, Currency: string(pi.Currency), Method: method,
+		FinalStatus: out.Status, FinalMessage: out.Message, Created: now, Updated: now,
+	}
+}
+
 // settle logs a payment call's outcome and sends the signed answer.
 func (s *Server) settle(w http.ResponseWriter, r *http.Request, call string, p *paymentBody, secret []byte, out paymentAnswer) {
 	attrs := append([]any{"call", call, "account", r.PathValue("account")}, callAttrs(p)...)

@@ -153,13 +153,7 @@ func (s *Server) takePrepared(r *http.Request, p *paymentBody, shop *shopware.Sh
 			}
 		}
 		out = finalAction(pi)
-		now := s.Clock.Now()
-		return tx.InsertShopwareTransaction(r.Context(), &shopware.Transaction{
-			AccountID: shop.AccountID, ShopID: shop.ShopID, TransactionID: p.OrderTransaction.ID,
-			OrderID: p.Order.ID, OrderNumber: p.Order.OrderNumber, IntentID: pi.ID,
-			Amount: pi.Amount, Currency: string(pi.Currency), Method: preparedMethod(pi),
-			FinalStatus: out.Status, FinalMessage: out.Message, Created: now, Updated: now,
-		})
+		return tx.InsertShopwareTransaction(r.Context(), s.settledTransaction(shop, p, pi, preparedMethod(pi), out))
 	})
 	var perr *payments.Error
 	if errors.As(err, &perr) {

@@ -102,6 +102,15 @@ func newAdminAPI(t *testing.T, key, secret string) *adminAPI {
 	return a
 }
 
+// installWithAdminAPI installs a shop whose Admin API is a fake one.
+func (e *env) installWithAdminAPI(id string) (*fakeShop, *adminAPI) {
+	s := e.newShop(id)
+	admin := newAdminAPI(e.t, s.apiKey, s.apiSec)
+	s.url = admin.srv.URL
+	s.install()
+	return s, admin
+}
+
 func (a *adminAPI) recorded() []string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -140,10 +149,7 @@ func transferLater(t *testing.T, e *env, s *fakeShop, o order) {
 
 func TestLateBankTransferReachesPaidThroughTheAdminAPI(t *testing.T) {
 	e := newEnv(t)
-	s := e.newShop("shopV")
-	admin := newAdminAPI(t, s.apiKey, s.apiSec)
-	s.url = admin.srv.URL
-	s.install()
+	s, admin := e.installWithAdminAPI("shopV")
 	admin.failNext = 1
 	o := order{transactionID: "tx-late-transfer", number: "10090", method: "bank_transfer_id", total: "250000.00", currency: "IDR", country: "ID"}
 	transferLater(t, e, s, o)
@@ -188,10 +194,7 @@ func TestLateBankTransferReachesPaidThroughTheAdminAPI(t *testing.T) {
 
 func TestPushRefusedByTheShopIsGivenUp(t *testing.T) {
 	e := newEnv(t)
-	s := e.newShop("shopW")
-	admin := newAdminAPI(t, s.apiKey, s.apiSec)
-	s.url = admin.srv.URL
-	s.install()
+	s, admin := e.installWithAdminAPI("shopW")
 	admin.refuse = true // e.g. the merchant already marked it paid by hand
 	transferLater(t, e, s, order{transactionID: "tx-refused-push", number: "10091", method: "bank_transfer_id", total: "150000", currency: "IDR", country: "ID"})
 	e.pusher.PushDue(t.Context())
@@ -215,10 +218,7 @@ func TestNoPushWhenFinalizeReportsTheOutcome(t *testing.T) {
 
 func TestMerchantCancelAfterFinalizeIsPushed(t *testing.T) {
 	e := newEnv(t)
-	s := e.newShop("shopY")
-	admin := newAdminAPI(t, s.apiKey, s.apiSec)
-	s.url = admin.srv.URL
-	s.install()
+	s, admin := e.installWithAdminAPI("shopY")
 	o := order{transactionID: "tx-merchant-cancel", number: "10092", method: "bank_transfer_id", total: "150000", currency: "IDR", country: "ID"}
 	ans := s.pay(o)
 	c := newCustomer(t)
@@ -246,6 +246,13 @@ func TestMerchantCancelAfterFinalizeIsPushed(t *testing.T) {
 	}
 }
 
+// paidIntent pays o (the only order of the env) and returns its intent.
+func paidIntent(t *testing.T, e *env, s *fakeShop, o order) string {
+	t.Helper()
+	paidOrder(t, s, o)
+	return e.intents()[0].ID
+}
+
 // merchantRefund refunds through Kassa's own refunds command (what
 // POST /v1/refunds runs) and lets the acquirer answer.
 func (e *env) merchantRefund(intentID string, amount int64, outcome gateway.RefundOutcome) {
@@ -266,13 +273,9 @@ func (e *env) merchantRefund(intentID string, amount int64, outcome gateway.Refu
 
 func TestMerchantRefundsMoveTheOrderTransaction(t *testing.T) {
 	e := newEnv(t)
-	s := e.newShop("shopMerchantRefund")
-	admin := newAdminAPI(t, s.apiKey, s.apiSec)
-	s.url = admin.srv.URL
-	s.install()
+	s, admin := e.installWithAdminAPI("shopMerchantRefund")
 	o := sofortOrder("tx-merchant-refunds") // 395.01 EUR
-	paidOrder(t, s, o)
-	pi := e.intents()[0].ID
+	pi := paidIntent(t, e, s, o)
 
 	// A refund the acquirer declines gave nothing back: nothing to tell.
 	e.merchantRefund(pi, 1000, gateway.RefundFail)
@@ -300,13 +303,8 @@ func TestMerchantRefundsMoveTheOrderTransaction(t *testing.T) {
 
 func TestAdminTokenIsCachedUntilShortlyBeforeItExpires(t *testing.T) {
 	e := newEnv(t)
-	s := e.newShop("shopToken")
-	admin := newAdminAPI(t, s.apiKey, s.apiSec)
-	s.url = admin.srv.URL
-	s.install()
-	o := sofortOrder("tx-token") // 395.01 EUR
-	paidOrder(t, s, o)
-	pi := e.intents()[0].ID
+	s, admin := e.installWithAdminAPI("shopToken")
+	pi := paidIntent(t, e, s, sofortOrder("tx-token"))
 	refundAndPush := func(amount int64) {
 		t.Helper()
 		e.merchantRefund(pi, amount, gateway.RefundSucceed)

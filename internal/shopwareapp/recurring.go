@@ -56,13 +56,7 @@ func (s *Server) recurring(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		out = finalAction(pi)
-		now := s.Clock.Now()
-		return tx.InsertShopwareTransaction(r.Context(), &shopware.Transaction{
-			AccountID: shop.AccountID, ShopID: shop.ShopID, TransactionID: p.OrderTransaction.ID,
-			OrderID: p.Order.ID, OrderNumber: p.Order.OrderNumber, IntentID: pi.ID,
-			Amount: pi.Amount, Currency: string(pi.Currency), Method: string(method.Type),
-			FinalStatus: out.Status, FinalMessage: out.Message, Created: now, Updated: now,
-		})
+		return tx.InsertShopwareTransaction(r.Context(), s.settledTransaction(shop, p, pi, string(method.Type), out))
 	})
 	var perr *payments.Error
 	switch {

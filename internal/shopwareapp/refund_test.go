@@ -69,10 +69,7 @@ func paidOrder(t *testing.T, s *fakeShop, o order) {
 
 func TestPartialAndFullRefunds(t *testing.T) {
 	e := newEnv(t)
-	s := e.newShop("shopRefund")
-	admin := newAdminAPI(t, s.apiKey, s.apiSec)
-	s.url = admin.srv.URL
-	s.install()
+	s, admin := e.installWithAdminAPI("shopRefund")
 	o := sofortOrder("tx-refunds") // 395.01 EUR
 	paidOrder(t, s, o)
 
