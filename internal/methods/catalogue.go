@@ -46,11 +46,9 @@ type Method struct {
 	MultiplePartial bool
 	Chargebacks     bool
 	ManualCapture   bool
-	// Reusable: a payment can also set up an agreement the merchant charges
-	// again later without the customer (setup_future_usage=off_session).
-	Reusable  bool
-	MaxAmount int64 // in minor units; 0 means no maximum
-	MinAmount int64 // in minor units; at least 1
+	Reusable        bool  // a payment can save an agreement to charge again off-session
+	MaxAmount       int64 // in minor units; 0 means no maximum
+	MinAmount       int64 // in minor units; at least 1
 
 	// OpenWindow is how long the customer has to open the redirect after
 	// confirmation; ApproveWindow how long to approve once opened. Zero: no limit.
