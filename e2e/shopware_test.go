@@ -119,8 +119,9 @@ func (s *swShop) call(path string, o swOrder, returnURL any, requestData map[str
 	if o.subscription != "" {
 		recurring = map[string]any{"subscriptionId": o.subscription, "nextSchedule": "2026-12-26T09:00:00.000+00:00"}
 	}
-	if requestData == nil {
-		requestData = map[string]any{}
+	var data any = []any{} // PHP writes an empty array as a list
+	if len(requestData) > 0 {
+		data = requestData
 	}
 	b := phpJSON(map[string]any{
 		"source": map[string]any{"url": s.srv.URL, "shopId": "shop1", "appVersion": "1.0.0"},
@@ -128,7 +129,7 @@ func (s *swShop) call(path string, o swOrder, returnURL any, requestData map[str
 			"billingAddress": map[string]any{"country": map[string]any{"iso": o.country}}},
 		"orderTransaction": map[string]any{"id": o.id, "amount": map[string]any{"totalPrice": json.Number(o.total)},
 			"paymentMethod": map[string]any{"appPaymentMethod": map[string]any{"identifier": o.method}}},
-		"returnUrl": returnURL, "requestData": requestData, "recurring": recurring,
+		"returnUrl": returnURL, "requestData": data, "recurring": recurring,
 	})
 	status, out, h := s.send("POST", s.base+path, b, map[string]string{shopware.HeaderShopSignature: shopware.Sign(s.secret, b)})
 	if status != 200 || !shopware.Verify(s.secret, out, h.Get(shopware.HeaderAppSignature)) {

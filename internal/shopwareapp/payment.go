@@ -46,10 +46,10 @@ type paymentBody struct {
 			} `json:"appPaymentMethod"`
 		} `json:"paymentMethod"`
 	} `json:"orderTransaction"`
-	ReturnURL   *string        `json:"returnUrl"`
-	RequestData map[string]any `json:"requestData"`
+	ReturnURL   *string         `json:"returnUrl"`
+	RequestData shopware.Object `json:"requestData"`
 	// PreOrderPayment is what validate answered, for a prepared payment.
-	PreOrderPayment map[string]any `json:"preOrderPayment"`
+	PreOrderPayment shopware.Object `json:"preOrderPayment"`
 	// Recurring is set for the orders of a subscription: in pay for the
 	// first one, in every recurring call after it.
 	Recurring *struct {

@@ -37,8 +37,10 @@ func (s *fakeShop) payBody(o order, returnURL any, requestData map[string]any) [
 		"taxRules":        []any{map[string]any{"taxRate": 0, "percentage": 100, "apiAlias": "cart_tax_rule"}},
 		"referencePrice":  nil, "listPrice": nil, "regulationPrice": nil, "apiAlias": "calculated_price",
 	}
-	if requestData == nil {
-		requestData = map[string]any{}
+	// An empty PHP array is written [] (PHP cannot tell it is an object).
+	var data any = []any{}
+	if len(requestData) > 0 {
+		data = requestData
 	}
 	return phpJSON(s.e.t, map[string]any{
 		"source": map[string]any{"url": s.url, "shopId": s.id, "appVersion": "1.0.0"},
@@ -65,7 +67,7 @@ func (s *fakeShop) payBody(o order, returnURL any, requestData map[string]any) [
 			"stateMachineState": map[string]any{"technicalName": "open"},
 		},
 		"returnUrl":   returnURL,
-		"requestData": requestData,
+		"requestData": data,
 		"recurring":   nil,
 	})
 }

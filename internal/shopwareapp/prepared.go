@@ -25,7 +25,7 @@ type validateBody struct {
 			TotalPrice json.Number `json:"totalPrice"`
 		} `json:"price"`
 	} `json:"cart"`
-	RequestData         map[string]any `json:"requestData"`
+	RequestData         shopware.Object `json:"requestData"`
 	SalesChannelContext struct {
 		Currency struct {
 			IsoCode string `json:"isoCode"`
