@@ -63,6 +63,9 @@ const (
 	DetailKey           = "0005" // the merchant's key cannot make a cipher
 	DetailMACMismatch   = "0006" // MAC does not match the request
 	DetailDataEmpty     = "0007" // Data decodes to nothing
+	// DetailAuth refuses a REST call whose Basic credentials (MerchantID
+	// and password) do not match a merchant.
+	DetailAuth = "0008"
 )
 
 // Fields numbers every Paygate parameter Kassa knows; a code naming a
@@ -102,6 +105,9 @@ var Fields = map[string]string{
 type Error struct {
 	Code        Code
 	Description string
+	// Field is the parameter at fault when the code names one (its
+	// spelling in Fields), so the REST form can point at its JSON path.
+	Field string
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("paygate %s: %s", e.Code, e.Description) }
@@ -134,5 +140,5 @@ func FieldError(module, field, description string) *Error {
 	if !ok {
 		detail = "0000"
 	}
-	return &Error{Code: newCode(SeverityError, module, detail), Description: field + ": " + description}
+	return &Error{Code: newCode(SeverityError, module, detail), Description: field + ": " + description, Field: field}
 }

@@ -40,6 +40,8 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /inquire.aspx", s.inquire)
 	mux.HandleFunc("GET "+gateway.PaygateReturnPath+"{payid}", s.returned)
 	mux.HandleFunc("POST /paygate/batch", s.batch)
+	mux.HandleFunc("POST "+RESTPaymentsPath, s.restPayment)
+	mux.HandleFunc("GET "+RESTPaymentsPath+"/{paymentId}", s.restGetPayment)
 }
 
 // maxBody bounds a request: Data of the largest request is far below it.

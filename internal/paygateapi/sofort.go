@@ -1,6 +1,7 @@
 package paygateapi
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -29,28 +30,43 @@ func (s *Server) sofort(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = d.checkMAC("", form["TransID"], form["Amount"], form["Currency"])
 	}
-	for _, field := range []string{"URLSuccess", "URLFailure", "URLNotify"} {
-		if err == nil {
-			err = paygate.CheckURL(field, form[field], s.AllowHTTP)
-		}
-	}
 	if err != nil {
 		s.refuse(w, r, d, err)
 		return
 	}
-
-	if replay, err := s.Gateway.ReplayPaygateReqID(ctx, d.merchant.MerchantID, form["ReqId"]); err != nil {
+	p, redirect, err := s.startSofort(ctx, d.merchant, form)
+	if err != nil {
+		if _, ok := asPaygateError(err); ok {
+			s.refuse(w, r, d, err)
+			return
+		}
 		s.internal(w, r, err)
 		return
-	} else if replay != nil {
-		s.redirectResult(w, r, replay, d.cipher, d.hmacKey)
+	}
+	if redirect == "" {
+		s.redirectResult(w, r, p, d.cipher, d.hmacKey)
 		return
 	}
+	http.Redirect(w, r, redirect, http.StatusSeeOther)
+}
 
+// startSofort turns a validated Sofort request of m, from sofort.aspx or
+// its REST form, into a payment: the URL rules, then the original result
+// of a repeated ReqId (redirect ""), or a new payment and the bank's
+// address for the customer.
+func (s *Server) startSofort(ctx context.Context, m *paygate.Merchant, form paygate.Form) (*paygate.Payment, string, error) {
+	for _, field := range []string{"URLSuccess", "URLFailure", "URLNotify"} {
+		if err := paygate.CheckURL(field, form[field], s.AllowHTTP); err != nil {
+			return nil, "", err
+		}
+	}
+	if replay, err := s.Gateway.ReplayPaygateReqID(ctx, m.MerchantID, form["ReqId"]); err != nil || replay != nil {
+		return replay, "", err
+	}
 	amount, _ := strconv.ParseInt(form["Amount"], 10, 64) // n..10: digits only
 	p := &paygate.Payment{
 		PayID: paygate.NewPaymentID(), XID: paygate.NewPaymentID(),
-		AccountID: d.merchant.AccountID, MerchantID: d.merchant.MerchantID,
+		AccountID: m.AccountID, MerchantID: m.MerchantID,
 		TransID: form["TransID"], RefNr: form["RefNr"], ReqID: form["ReqId"],
 		Amount: amount, Currency: strings.ToUpper(form["Currency"]),
 		OrderDesc: form["OrderDesc"], AccOwner: form["AccOwner"], IBAN: form["IBAN"], BIC: form["BIC"],
@@ -61,14 +77,9 @@ func (s *Server) sofort(w http.ResponseWriter, r *http.Request) {
 	}
 	redirect, err := s.Gateway.StartPaygatePayment(ctx, p)
 	if err != nil {
-		if _, ok := asPaygateError(err); ok {
-			s.refuse(w, r, d, err)
-			return
-		}
-		s.internal(w, r, err)
-		return
+		return nil, "", err
 	}
-	http.Redirect(w, r, redirect, http.StatusSeeOther)
+	return p, redirect, nil
 }
 
 // refuse answers a refused request. With the merchant's keys and a

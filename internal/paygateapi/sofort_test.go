@@ -22,6 +22,8 @@ import (
 )
 
 type fixture struct {
+	gw     *gateway.Gateway
+	acct   string
 	srv    *httptest.Server
 	creds  gateway.PaygateCredentials
 	cipher *paygate.Cipher
@@ -45,7 +47,7 @@ func setup(t *testing.T, allowHTTP bool) *fixture {
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	c, _ := paygate.NewCipher(paygate.Blowfish, []byte(creds.EncryptionKey))
-	return &fixture{srv: srv, creds: creds, cipher: c}
+	return &fixture{gw: gw, acct: keys.ID, srv: srv, creds: creds, cipher: c}
 }
 
 func (f *fixture) order(base string) string {
