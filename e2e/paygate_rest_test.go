@@ -13,12 +13,12 @@ func (s *paygateShop) restPay(t *testing.T, transID, reqID string) (int, map[str
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{
 		"transactionId": transID, "referenceNumber": "R-" + transID, "requestId": reqID,
-		"amount":  map[string]any{"value": 1999, "currency": "EUR"},
-		"order":   map[string]any{"description": []string{"Order " + transID}},
-		"payment": map[string]any{"method": "sofort", "sofort": map[string]any{"account": map[string]any{"accountHolder": "Max Mustermann"}}},
-		"billing": map[string]any{"addressInfo": map[string]any{"country": map[string]any{"A2": "DE"}}},
+		"amount":   map[string]any{"value": 1999, "currency": "EUR"},
+		"order":    map[string]any{"description": []string{"Order " + transID}},
+		"payment":  map[string]any{"method": "sofort", "sofort": map[string]any{"account": map[string]any{"accountHolder": "Max Mustermann"}}},
+		"billing":  map[string]any{"addressInfo": map[string]any{"country": map[string]any{"A2": "DE"}}},
 		"language": "de",
-		"urls": map[string]any{"success": s.shop.srv.URL + "/ok", "failure": s.shop.srv.URL + "/fail", "notify": s.shop.srv.URL + "/notify"},
+		"urls":     map[string]any{"success": s.shop.srv.URL + "/ok", "failure": s.shop.srv.URL + "/fail", "notify": s.shop.srv.URL + "/notify"},
 		"metadata": map[string]any{"userData": "cart=9", "plain": "shop-9"},
 	})
 	req, _ := http.NewRequest(http.MethodPost, s.k.URL+"/api/v1/payments", bytes.NewReader(body))
