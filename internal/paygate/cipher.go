@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/blowfish"
 )
@@ -74,10 +75,11 @@ func (c *Cipher) encryptAES(plain []byte) string {
 }
 
 // Decrypt recovers the plain request from Data and Len. Hex may be in
-// either case. Blowfish text is cut to Len bytes, whatever padding the
-// client used (zero bytes, PKCS#7, spaces). AES text must carry valid
-// PKCS#7 and is also cut to Len when Len is shorter. Data with a "-" is
-// the AES form; a merchant's key decides which form it must be.
+// either case. Blowfish text is cut to Len, whatever padding the client
+// used (zero bytes, PKCS#7, spaces). AES text must carry valid PKCS#7 and
+// is also cut to Len when Len is shorter. Len may count bytes or
+// characters (see cutToLen). Data with a "-" is the AES form; a
+// merchant's key decides which form it must be.
 func (c *Cipher) Decrypt(data string, length int) (string, error) {
 	if length < 0 {
 		return "", FieldError(ModuleFormat, "Len", "must be a positive number")
@@ -95,7 +97,43 @@ func (c *Cipher) Decrypt(data string, length int) (string, error) {
 	if length > len(plain) {
 		return "", cryptoError(DetailLenBeyondData, "Len is longer than the decrypted Data")
 	}
-	return string(plain[:length]), nil
+	return string(cutToLen(plain, length)), nil
+}
+
+// cutToLen keeps the request's first length bytes, as PHP clients count
+// Len (strlen). Paygate's manual says characters, and clients that count
+// so send a smaller Len for non-ASCII text; their cut by bytes leaves text
+// rather than padding behind. So: when what follows the first length
+// bytes is padding (or nothing), Len counted bytes; else, when what
+// follows the first length characters is, it counted characters; else
+// the request is cut to length bytes as it says.
+func cutToLen(plain []byte, length int) []byte {
+	if isPadding(plain[length:]) {
+		return plain[:length]
+	}
+	end := 0
+	for n := 0; n < length && end < len(plain); n++ {
+		r, size := utf8.DecodeRune(plain[end:])
+		if r == utf8.RuneError {
+			return plain[:length]
+		}
+		end += size
+	}
+	if isPadding(plain[end:]) {
+		return plain[:end]
+	}
+	return plain[:length]
+}
+
+// isPadding says whether b is what a client pads with: nothing, zero
+// bytes, spaces, or PKCS#7 (every byte the count of them).
+func isPadding(b []byte) bool {
+	for _, c := range b {
+		if c != b[0] {
+			return false
+		}
+	}
+	return len(b) == 0 || b[0] == 0 || b[0] == ' ' || int(b[0]) == len(b)
 }
 
 func (c *Cipher) decryptBlowfish(data string) ([]byte, error) {

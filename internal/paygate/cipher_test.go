@@ -8,6 +8,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/blowfish"
 )
@@ -220,5 +221,46 @@ func TestNewCipherChecksKeys(t *testing.T) {
 		if (err == nil) != tc.ok {
 			t.Errorf("NewCipher(%s, %d bytes) err = %v", tc.alg, len(tc.key), err)
 		}
+	}
+}
+
+// TestLenInBytesOrCharacters: Len counts bytes (PHP's strlen) for most
+// clients and characters for others; for non-ASCII text both give the
+// whole request, in every padding and with AES. A Len that is shorter
+// than either still cuts the request, as it says.
+func TestLenInBytesOrCharacters(t *testing.T) {
+	const key = "s3cr3t-Key"
+	const plain = "OrderDesc=Bücher für Jörg&AccOwner=Zoë Ø"
+	bytesLen, charsLen := len(plain), utf8.RuneCountInString(plain)
+	if bytesLen == charsLen {
+		t.Fatal("the text must have multi-byte characters")
+	}
+	fills := map[string]func(int) []byte{
+		"zero":   func(n int) []byte { return bytes.Repeat([]byte{0}, n) },
+		"spaces": func(n int) []byte { return bytes.Repeat([]byte{' '}, n) },
+		"pkcs7":  func(n int) []byte { return bytes.Repeat([]byte{byte(n)}, n) },
+	}
+	datas := map[string]string{}
+	for name, fill := range fills {
+		datas["blowfish "+name] = hex.EncodeToString(blowfishECB(t, key, pad(plain, fill, name == "pkcs7")))
+	}
+	aesC := mustCipher(t, AES, "0123456789abcdef")
+	aesData, _ := aesC.Encrypt(plain)
+	for name, data := range datas {
+		for _, n := range []int{bytesLen, charsLen} {
+			got, err := mustCipher(t, Blowfish, key).Decrypt(data, n)
+			if err != nil || got != plain {
+				t.Errorf("%s, Len %d: %q, %v", name, n, got, err)
+			}
+		}
+	}
+	for _, n := range []int{bytesLen, charsLen} {
+		if got, err := aesC.Decrypt(aesData, n); err != nil || got != plain {
+			t.Errorf("AES, Len %d: %q, %v", n, got, err)
+		}
+	}
+	// Shorter than the characters too: cut to Len bytes.
+	if got, err := mustCipher(t, Blowfish, key).Decrypt(datas["blowfish zero"], 14); err != nil || got != plain[:14] {
+		t.Errorf("Len 14: %q, %v", got, err)
 	}
 }
