@@ -105,6 +105,27 @@ func kassaEnv(db string) []string {
 	return env
 }
 
+// kassaJSON runs a kassa command on db that prints a JSON object, and
+// returns the object.
+func kassaJSON(t testing.TB, db string, args ...string) map[string]string {
+	t.Helper()
+	bin, err := kassaBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, append(args, "--db", db)...)
+	cmd.Env = kassaEnv(db)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("kassa %v: %v", args, err)
+	}
+	var obj map[string]string
+	if err := json.Unmarshal(out, &obj); err != nil {
+		t.Fatalf("kassa %v printed %s: %v", args, out, err)
+	}
+	return obj
+}
+
 // kill is kill -9: no shutdown code runs.
 func (p *process) kill() {
 	if p.cmd.ProcessState == nil {
@@ -142,21 +163,8 @@ func TestBinaryFirstStartPrintsKeysThatWork(t *testing.T) {
 }
 
 func TestBinaryAccountCreateJSON(t *testing.T) {
-	bin, err := kassaBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
 	db := testdb.DSN(t)
-	cmd := exec.Command(bin, "account", "create", "--name", "Fjord Shop", "--json", "--db", db)
-	cmd.Env = kassaEnv(db)
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var acct map[string]string
-	if err := json.Unmarshal(out, &acct); err != nil {
-		t.Fatalf("%s: %v", out, err)
-	}
+	acct := kassaJSON(t, db, "account", "create", "--name", "Fjord Shop", "--json")
 	if !strings.HasPrefix(acct["id"], "acct_") || !strings.HasPrefix(acct["secret_key"], "sk_test_") || !strings.HasPrefix(acct["publishable_key"], "pk_test_") {
 		t.Fatalf("%v", acct)
 	}

@@ -22,13 +22,16 @@ import (
 )
 
 // shop is a Paygate shop's server: it records the notifies it gets and
-// answers them with the statuses queued in answers (then 200).
+// answers them with the statuses queued in answers (then 200); noAnswer
+// holds the request open until the caller goes away.
 type paygateShopServer struct {
 	srv      *httptest.Server
 	mu       sync.Mutex
 	notifies []url.Values
 	answers  []int
 }
+
+const noAnswer = 0
 
 func newShopServer(t *testing.T, answers ...int) *paygateShopServer {
 	s := &paygateShopServer{answers: answers}
@@ -40,11 +43,15 @@ func newShopServer(t *testing.T, answers ...int) *paygateShopServer {
 		body, _ := io.ReadAll(r.Body)
 		form, _ := url.ParseQuery(string(body))
 		s.mu.Lock()
-		defer s.mu.Unlock()
 		s.notifies = append(s.notifies, form)
 		status := http.StatusOK
 		if len(s.answers) > 0 {
 			status, s.answers = s.answers[0], s.answers[1:]
+		}
+		s.mu.Unlock()
+		if status == noAnswer {
+			<-r.Context().Done() // until Kassa gives up or dies
+			return
 		}
 		w.WriteHeader(status)
 	}))
