@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"kassa/internal/gateway"
+	"kassa/internal/paygate"
 	"kassa/internal/store/testdb"
 )
 
@@ -18,11 +19,12 @@ func TestBinaryCrashLosesNoPaygateNotify(t *testing.T) {
 	db := testdb.DSN(t)
 	acct := kassaJSON(t, db, "account", "create", "--name", "Paygate Shop", "--json")
 	c := kassaJSON(t, db, "paygate", "credentials", "--account", acct["id"], "--json")
-	creds := gateway.PaygateCredentials{MerchantID: c["merchant_id"], EncryptionKey: c["encryption_key"], HMACKey: c["hmac_key"]}
+	creds := gateway.PaygateCredentials{MerchantID: c["merchant_id"], Algorithm: paygate.Algorithm(c["algorithm"]),
+		EncryptionKey: c["encryption_key"], HMACKey: c["hmac_key"]}
 	// A short webhook timeout makes the dead process's lease (timeout + 10s) run out sooner.
 	flags := []string{"--webhook-timeout", "1s"}
 	p := runKassa(t, db, flags...)
-	s := &paygateShop{k: &kassa{t: t, URL: p.URL}, creds: creds, client: newPaygateClient(t, creds.EncryptionKey, creds.HMACKey),
+	s := &paygateShop{k: &kassa{t: t, URL: p.URL}, creds: creds, client: newPaygateClient(t, creds),
 		shop: newShopServer(t, noAnswer), b: newBrowser(t)}
 
 	res := s.result(t, s.bank(t, s.pay(s.order("T-6006"), nil), "123456").Query())

@@ -2,7 +2,10 @@ package e2e
 
 import (
 	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -14,6 +17,9 @@ import (
 	"testing"
 
 	"golang.org/x/crypto/blowfish"
+
+	"kassa/internal/gateway"
+	"kassa/internal/paygate"
 )
 
 // paygateClient is the shop's side of Paygate's crypto: it builds
@@ -29,16 +35,26 @@ type paygateClient interface {
 	result(length, data string) (fields map[string]string, macOK bool)
 }
 
-func newPaygateClient(t *testing.T, blowfishKey, hmacKey string) paygateClient {
+// newPaygateClient is a client with the merchant's keys, Blowfish or AES
+// as its credentials say (node does AES with its own crypto module).
+func newPaygateClient(t *testing.T, creds gateway.PaygateCredentials) paygateClient {
 	dir, _ := filepath.Abs("../internal/paygate/testdata/node")
 	node, err := exec.LookPath("node")
 	if err == nil {
 		if _, err = os.Stat(filepath.Join(dir, "node_modules", "computop-node-client")); err == nil {
-			return &nodeClient{t: t, node: node, dir: dir, env: []string{"KEY_BLOWFISH=" + blowfishKey, "KEY_HMAC=" + hmacKey}}
+			env := []string{"KEY_BLOWFISH=" + creds.EncryptionKey, "KEY_HMAC=" + creds.HMACKey}
+			if creds.Algorithm == paygate.AES {
+				env = append(env, "KEY_AES="+creds.EncryptionKey)
+			}
+			return &nodeClient{t: t, node: node, dir: dir, env: env}
 		}
 	}
 	t.Logf("computop-node-client is not installed (%v): using the test's own Paygate client", err)
-	return &goClient{t: t, bf: []byte(blowfishKey), hmac: []byte(hmacKey)}
+	c := &goClient{t: t, bf: []byte(creds.EncryptionKey), hmac: []byte(creds.HMACKey)}
+	if creds.Algorithm == paygate.AES {
+		c.aes = c.bf
+	}
+	return c
 }
 
 type nodeClient struct {
@@ -87,10 +103,11 @@ func (c *nodeClient) result(length, data string) (map[string]string, bool) {
 }
 
 // goClient: Blowfish ECB with zero padding and lower-case hex (to show
-// Kassa takes both cases), HMAC-SHA256 in lower case.
+// Kassa takes both cases), or AES-CBC with PKCS#7 when aes is set;
+// HMAC-SHA256 in lower case.
 type goClient struct {
-	t        *testing.T
-	bf, hmac []byte
+	t             *testing.T
+	bf, aes, hmac []byte
 }
 
 func (c *goClient) mac(parts ...string) string {
@@ -109,6 +126,9 @@ func (c *goClient) request(fields map[string]string, mac *string) (int, string) 
 		pairs = append(pairs, k+"="+v)
 	}
 	plain := []byte(strings.Join(append(pairs, "MAC="+m), "&"))
+	if c.aes != nil {
+		return len(plain), c.encryptAES(plain)
+	}
 	buf := append(bytes.Clone(plain), make([]byte, (8-len(plain)%8)%8)...)
 	b, err := blowfish.NewCipher(c.bf)
 	if err != nil {
@@ -121,13 +141,11 @@ func (c *goClient) request(fields map[string]string, mac *string) (int, string) 
 }
 
 func (c *goClient) result(length, data string) (map[string]string, bool) {
-	buf, err := hex.DecodeString(data)
-	if err != nil || len(buf)%8 != 0 {
-		c.t.Fatalf("result Data %q is not hex blocks", data)
-	}
-	b, _ := blowfish.NewCipher(c.bf)
-	for i := 0; i < len(buf); i += 8 {
-		b.Decrypt(buf[i:i+8], buf[i:i+8])
+	var buf []byte
+	if c.aes != nil {
+		buf = c.decryptAES(data)
+	} else {
+		buf = c.decryptBlowfish(data)
 	}
 	n, err := strconv.Atoi(length)
 	if err != nil || n > len(buf) {
@@ -140,4 +158,41 @@ func (c *goClient) result(length, data string) (map[string]string, bool) {
 	}
 	want := c.mac(fields["PayID"], fields["TransID"], fields["mid"], fields["Status"], fields["Code"])
 	return fields, strings.EqualFold(want, fields["MAC"])
+}
+
+func (c *goClient) decryptBlowfish(data string) []byte {
+	buf, err := hex.DecodeString(data)
+	if err != nil || len(buf)%8 != 0 {
+		c.t.Fatalf("result Data %q is not hex blocks", data)
+	}
+	b, _ := blowfish.NewCipher(c.bf)
+	for i := 0; i < len(buf); i += 8 {
+		b.Decrypt(buf[i:i+8], buf[i:i+8])
+	}
+	return buf
+}
+
+func (c *goClient) encryptAES(plain []byte) string {
+	block, err := aes.NewCipher(c.aes)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	n := aes.BlockSize - len(plain)%aes.BlockSize
+	buf := append(bytes.Clone(plain), bytes.Repeat([]byte{byte(n)}, n)...)
+	iv := make([]byte, aes.BlockSize)
+	rand.Read(iv)
+	cipher.NewCBCEncrypter(block, iv).CryptBlocks(buf, buf)
+	return hex.EncodeToString(iv) + "-" + hex.EncodeToString(buf)
+}
+
+func (c *goClient) decryptAES(data string) []byte {
+	ivHex, ctHex, _ := strings.Cut(data, "-")
+	iv, err1 := hex.DecodeString(ivHex)
+	buf, err2 := hex.DecodeString(ctHex)
+	block, err3 := aes.NewCipher(c.aes)
+	if err1 != nil || err2 != nil || err3 != nil || len(iv) != aes.BlockSize || len(buf) == 0 || len(buf)%aes.BlockSize != 0 {
+		c.t.Fatalf("result Data %q is not hexIV-hexCipher", data)
+	}
+	cipher.NewCBCDecrypter(block, iv).CryptBlocks(buf, buf)
+	return buf // Len cuts the padding off
 }

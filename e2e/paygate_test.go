@@ -75,11 +75,16 @@ type paygateShop struct {
 }
 
 func newPaygateShop(t *testing.T, k *kassa, answers ...int) *paygateShop {
-	creds, err := k.App.Gateway.CreatePaygateCredentials(context.Background(), k.Keys.ID, paygate.Blowfish, false)
+	return newPaygateShopWith(t, k, paygate.Blowfish, answers...)
+}
+
+// newPaygateShopWith is a shop whose credentials use alg.
+func newPaygateShopWith(t *testing.T, k *kassa, alg paygate.Algorithm, answers ...int) *paygateShop {
+	creds, err := k.App.Gateway.CreatePaygateCredentials(context.Background(), k.Keys.ID, alg, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &paygateShop{k: k, creds: creds, client: newPaygateClient(t, creds.EncryptionKey, creds.HMACKey),
+	return &paygateShop{k: k, creds: creds, client: newPaygateClient(t, creds),
 		shop: newShopServer(t, answers...), b: newBrowser(t)}
 }
 
