@@ -2,9 +2,11 @@ package paygate
 
 import (
 	"errors"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 var codeShape = regexp.MustCompile(`^[2-7][0-9]{7}$`)
@@ -34,8 +36,8 @@ func FuzzDecrypt(f *testing.F) {
 		for _, c := range []*Cipher{bf, aesC} {
 			plain, err := c.Decrypt(data, length)
 			requireCoded(t, err)
-			if err == nil && len(plain) != length {
-				t.Fatalf("plain is %d bytes, Len was %d", len(plain), length)
+			if err == nil && len(plain) != length && utf8.RuneCountInString(plain) != length {
+				t.Fatalf("plain is %d bytes and %d characters, Len was %d", len(plain), utf8.RuneCountInString(plain), length)
 			}
 		}
 	})
@@ -58,5 +60,26 @@ func FuzzParseValues(f *testing.F) {
 		if err != nil || again.Encode() != v.Encode() {
 			t.Fatalf("re-parse of %q: %q, %v", v.Encode(), again.Encode(), err)
 		}
+	})
+}
+
+func FuzzSofortFromJSON(f *testing.F) {
+	for _, name := range []string{"sofort_request.json", "sofort_request_seed_spelling.json"} {
+		b, err := os.ReadFile("testdata/rest/" + name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte(`{"order": {"description": "x", "description[0]": 1}, "metadata": null}`))
+	f.Add([]byte(`[`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		v, err := SofortFromJSON(body, "kassa_m")
+		requireCoded(t, err)
+		if err != nil {
+			return
+		}
+		_, verr := Validate(v, SofortRESTRequest)
+		requireCoded(t, verr)
 	})
 }

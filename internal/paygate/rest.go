@@ -100,6 +100,9 @@ func SofortFromJSON(body []byte, merchantID string) (*Values, error) {
 		}
 		switch x := raw.(type) {
 		case string:
+			if strings.Contains(x, "&") { // the key-value form cannot carry it, nor the result built from it
+				return nil, FieldError(ModuleFormat, f.Key, f.Path+" may not contain \"&\"")
+			}
 			v.Set(f.Key, x)
 		case json.Number:
 			v.Set(f.Key, x.String())

@@ -103,6 +103,7 @@ func TestRESTRefusals(t *testing.T) {
 			m["billing"] = map[string]any{"addressInfo": map[string]any{"country": map[string]any{"A2": "FR"}}}
 		}, code: "20160013", field: "billing.addressInfo.country.A2"},
 		{name: "another method", change: func(m map[string]any) { m["payment"].(map[string]any)["method"] = "giropay" }, code: "20160000", field: "payment.method"},
+		{name: "an & the key-value form cannot carry", change: func(m map[string]any) { m["metadata"] = map[string]any{"userData": "a=1&b=2"} }, code: "20110019", field: "metadata.userData"},
 		{name: "a list for a string", change: func(m map[string]any) { m["transactionId"] = []any{"T"} }, code: "20110004", field: "transactionId"},
 	}
 	for _, tc := range cases {
