@@ -21,26 +21,31 @@ func TestBinaryCrashLosesNoPaygateNotify(t *testing.T) {
 	c := kassaJSON(t, db, "paygate", "credentials", "--account", acct["id"], "--json")
 	creds := gateway.PaygateCredentials{MerchantID: c["merchant_id"], Algorithm: paygate.Algorithm(c["algorithm"]),
 		EncryptionKey: c["encryption_key"], HMACKey: c["hmac_key"]}
-	// A short webhook timeout makes the dead process's lease (timeout + 10s) run out sooner.
-	flags := []string{"--webhook-timeout", "1s"}
+	// The kill must come while the post is open, within the webhook
+	// timeout; a short one makes the dead process's lease (timeout + 10s)
+	// run out sooner.
+	flags := []string{"--webhook-timeout", "3s"}
 	p := runKassa(t, db, flags...)
 	s := &paygateShop{k: &kassa{t: t, URL: p.URL}, creds: creds, client: newPaygateClient(t, creds),
 		shop: newShopServer(t, noAnswer), b: newBrowser(t)}
 
 	res := s.result(t, s.bank(t, s.pay(s.order("T-6006"), nil), "123456").Query())
 	payID := res["PayID"]
-	waitFor(t, 10*time.Second, "the first notify", func() bool { return len(s.shop.received()) == 1 })
+	waitFor(t, time.Minute, "the first notify", func() bool { return len(s.shop.received()) == 1 })
 	p.kill() // the post is still open: the shop has not answered
 	killed := time.Now()
+	if waited := killed.Sub(s.shop.firstAt()); waited >= 3*time.Second {
+		t.Fatalf("the kill came %s after the post began, after Kassa gave up on it: the test proves nothing", waited)
+	}
 
 	p = runKassa(t, db, flags...)
 	s.k.URL = p.URL
-	waitFor(t, 30*time.Second, "the notify after the restart", func() bool { return len(s.shop.received()) == 2 })
+	waitFor(t, time.Minute, "the notify after the restart", func() bool { return len(s.shop.received()) == 2 })
 	t.Logf("the notify came again %s after the kill", time.Since(killed).Round(time.Millisecond))
 	n := s.result(t, s.shop.received()[1])
 	expect(t, "the notify after the restart", n, map[string]string{"PayID": payID, "TransID": "T-6006", "Status": "OK", "Code": "00000000"})
 	// Kassa recorded the 200: credits wait for the answered notify and are now allowed.
-	waitFor(t, 10*time.Second, "the credit once the notify is answered", func() bool {
+	waitFor(t, time.Minute, "the credit once the notify is answered", func() bool {
 		return s.credit(t, payID, "C-1", "500", "")["Code"] == "00000000"
 	})
 	if got := len(s.shop.received()); got != 2 {

@@ -29,6 +29,7 @@ type paygateShopServer struct {
 	mu       sync.Mutex
 	notifies []url.Values
 	answers  []int
+	first    time.Time // when the first notify came
 }
 
 const noAnswer = 0
@@ -43,6 +44,9 @@ func newShopServer(t *testing.T, answers ...int) *paygateShopServer {
 		body, _ := io.ReadAll(r.Body)
 		form, _ := url.ParseQuery(string(body))
 		s.mu.Lock()
+		if len(s.notifies) == 0 {
+			s.first = time.Now()
+		}
 		s.notifies = append(s.notifies, form)
 		status := http.StatusOK
 		if len(s.answers) > 0 {
@@ -57,6 +61,12 @@ func newShopServer(t *testing.T, answers ...int) *paygateShopServer {
 	}))
 	t.Cleanup(s.srv.Close)
 	return s
+}
+
+func (s *paygateShopServer) firstAt() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.first
 }
 
 func (s *paygateShopServer) received() []url.Values {
