@@ -7,6 +7,7 @@
 //	kassa paygate credentials --account ACCT   give an account Paygate credentials
 //	kassa paygate batch FILE             process a Batch Manager file of Sofort credits
 //	kassa bench --key sk_test_…          drive a running server with an open-loop load
+//	kassa seed --account ACCT --intents N   fill an account with a payment history
 //	kassa shopware app --account ACCT --out DIR   write the account's Shopware app
 package main
 
@@ -50,6 +51,7 @@ const usage = `Usage:
   kassa bench --key SECRET_KEY [--url URL] [--rate N] [--duration D] [--mix OP=W,...] [--out FILE]
               [--plot FILE.png] [--webhook-receiver ADDR [--webhook-url URL] [--webhook-wait D]]
               [--server-pid PID [--memory-every D]]
+  kassa seed --account ACCT --intents N [--events] [--span D] [--batch N] [--db PATH|URL] [--secrets-key-file PATH]
   kassa shopware app --account ACCT --out DIR [--public-url URL] [--db PATH|URL] [--secrets-key-file PATH]
 
 Settings also come from the environment: KASSA_ADDR (default 127.0.0.1:8080),
@@ -82,6 +84,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return paygateCommand(ctx, args[1:], stdout, stderr)
 	case "bench":
 		return bench(ctx, args[1:], stdout, stderr)
+	case "seed":
+		return seed(ctx, args[1:], stdout, stderr)
 	case "shopware":
 		if len(args) < 2 || args[1] != "app" {
 			return errors.New(usage)

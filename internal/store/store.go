@@ -153,6 +153,9 @@ type Tx interface {
 	// UpdatePaymentMethod replaces a payment method (its saved agreement).
 	UpdatePaymentMethod(ctx context.Context, pm *payments.PaymentMethod) error
 	InsertEvents(ctx context.Context, events []*Event) error
+	// InsertBulk writes many new objects with few statements (kassa seed):
+	// the same rows as their one-at-a-time inserts, much faster.
+	InsertBulk(ctx context.Context, b Bulk) error
 
 	InsertProduct(ctx context.Context, p *checkout.Product) error
 	UpdateProduct(ctx context.Context, p *checkout.Product) error

@@ -56,6 +56,7 @@ func Run(t *testing.T, open Open) {
 		"PaygateMerchants":                testPaygateMerchants,
 		"PaygatePayments":                 testPaygatePayments,
 		"PaygateNotifyClaimsAreExclusive": testPaygateNotifyClaimsAreExclusive,
+		"BulkInsert":                      testBulkInsert,
 	}
 	for name, test := range moneyTests {
 		tests[name] = test
