@@ -72,15 +72,15 @@ func decimalDigits(s string) (digits string, pointAt int, err error) {
 	}
 	shift := 0
 	if hasExp {
-		e := strings.TrimPrefix(exponent, "+")
-		if strings.HasPrefix(e, "-") {
-			if !allDigits(e[1:]) {
-				return bad("is not a JSON number")
-			}
-		} else if !allDigits(e) {
+		// One optional sign, then digits ("1e+-2" is no number).
+		digitsOnly := exponent
+		if digitsOnly != "" && (digitsOnly[0] == '+' || digitsOnly[0] == '-') {
+			digitsOnly = digitsOnly[1:]
+		}
+		if !allDigits(digitsOnly) {
 			return bad("is not a JSON number")
 		}
-		n, perr := strconv.Atoi(e)
+		n, perr := strconv.Atoi(exponent)
 		if perr != nil || n > 40 || n < -400 {
 			return bad("has an exponent out of range")
 		}

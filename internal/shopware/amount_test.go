@@ -60,6 +60,7 @@ func TestMinorUnitsRejects(t *testing.T) {
 		{"0x10", "eur"},
 		{"1e", "eur"},
 		{"1e+", "eur"},
+		{"1e+-2", "eur"}, // two signs (found by FuzzMinorUnits)
 		{"NaN", "eur"},
 		{"Infinity", "eur"},
 		{"1.0E+25", "eur"},
