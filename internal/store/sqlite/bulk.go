@@ -8,10 +8,11 @@ import (
 	"kassa/internal/store"
 )
 
-// bulkRows is how many rows one INSERT statement of InsertBulk carries:
+// bulkRows is the most rows one INSERT statement of InsertBulk carries:
 // enough to amortize a statement's cost, well under SQLite's limit of
-// 32766 bound values.
-const bulkRows = 200
+// 32766 bound values. Statements carry a power of two rows, so a table
+// has at most nine statement texts for the writer to keep prepared.
+const bulkRows = 256
 
 // InsertBulk writes each kind with multi-row INSERTs, the columns the
 // single-row inserts fill.
@@ -55,13 +56,17 @@ func (t *txn) InsertBulk(ctx context.Context, b store.Bulk) error {
 	})
 }
 
-// insertRows inserts n rows into target ("table (columns)") bulkRows at a
-// time; row gives the values of row i.
+// insertRows inserts n rows into target ("table (columns)"), up to
+// bulkRows at a time; row gives the values of row i.
 func (t *txn) insertRows(ctx context.Context, target string, cols, n int, row func(i int) ([]any, error)) error {
 	one := "(" + placeholders(cols) + ")"
 	args := make([]any, 0, bulkRows*cols)
-	for start := 0; start < n; start += bulkRows {
-		end := min(start+bulkRows, n)
+	for start, end := 0, 0; start < n; start = end {
+		rows := bulkRows
+		for rows > n-start {
+			rows /= 2
+		}
+		end = start + rows
 		args = args[:0]
 		for i := start; i < end; i++ {
 			values, err := row(i)
