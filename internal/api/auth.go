@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"kassa/internal/api/params"
 	"kassa/internal/gateway"
@@ -50,13 +51,7 @@ func (s *Server) authenticate(r *http.Request, allowPublishable bool) (*request,
 		return nil, invalidRequest(http.StatusUnauthorized, "", "",
 			"You did not provide an API key. Provide your secret key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer sk_test_...').")
 	}
-	var account store.Account
-	var k store.APIKey
-	err := s.Store.Read(r.Context(), func(rd store.Reader) error {
-		var err error
-		account, k, err = rd.AccountByKeyHash(r.Context(), gateway.HashKey(key))
-		return err
-	})
+	account, k, err := s.lookupKey(r, key)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, invalidRequest(http.StatusUnauthorized, "", "", "Invalid API Key provided: "+redact(key))
 	}
@@ -68,6 +63,26 @@ func (s *Server) authenticate(r *http.Request, allowPublishable bool) (*request,
 			"This API call cannot be made with a publishable API key. Please use a secret API key.")
 	}
 	return &request{Request: r, Account: account, Key: k}, nil
+}
+
+// lookupKey finds the account of an API key, from the cache when it can.
+func (s *Server) lookupKey(r *http.Request, key string) (store.Account, store.APIKey, error) {
+	hash := gateway.HashKey(key)
+	now := time.Now() // the cache's own time, not the (movable) business clock
+	if e, ok := s.keys.get(hash, now); ok {
+		return e.account, e.key, nil
+	}
+	var account store.Account
+	var k store.APIKey
+	err := s.Store.Read(r.Context(), func(rd store.Reader) error {
+		var err error
+		account, k, err = rd.AccountByKeyHash(r.Context(), hash)
+		return err
+	})
+	if err == nil {
+		s.keys.put(hash, account, k, now)
+	}
+	return account, k, err
 }
 
 func apiKey(r *http.Request) string {

@@ -22,6 +22,8 @@ type Server struct {
 	Store   store.Store
 	Clock   clock.Clock
 	Logger  *slog.Logger
+
+	keys keyCache
 }
 
 // Register adds the API's routes to mux.
