@@ -50,7 +50,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		pragmas.Add("_pragma", p)
 	}
 	writeDSN := "file:" + path + "?" + pragmas.Encode() + "&_txlock=immediate"
-	readDSN := "file:" + path + "?" + pragmas.Encode() + "&_pragma=query_only(ON)"
+	// Each read connection keeps up to 32 MB of pages (SQLite's default is
+	// 2 MB): enough for the interior pages of the indexes of a million
+	// intents, so a retrieve costs about the same at 10,000 as at 1,000,000.
+	readDSN := "file:" + path + "?" + pragmas.Encode() + "&_pragma=query_only(ON)&_pragma=cache_size(-32768)"
 
 	writer, err := sql.Open("sqlite", writeDSN)
 	if err != nil {
