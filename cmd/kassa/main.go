@@ -245,19 +245,14 @@ func createAccount(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("account create", flag.ContinueOnError)
 	name := fs.String("name", "", "the merchant's name (required)")
 	asJSON := fs.Bool("json", false, "print the account as JSON")
-	dbSettings := dbFlags(fs)
-	keyFile := keyFileFlag(fs)
+	openApp := appFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *name == "" {
 		return errors.New("account create: --name is required")
 	}
-	db, dbOptions, err := dbSettings()
-	if err != nil {
-		return err
-	}
-	a, err := quietApp(ctx, db, dbOptions, *keyFile)
+	a, err := openApp(ctx)
 	if err != nil {
 		return err
 	}
@@ -277,22 +272,31 @@ func createAccount(ctx context.Context, args []string, stdout io.Writer) error {
 
 func migrate(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	dbSettings := dbFlags(fs)
-	keyFile := keyFileFlag(fs)
+	openApp := appFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	db, dbOptions, err := dbSettings()
-	if err != nil {
-		return err
-	}
-	a, err := quietApp(ctx, db, dbOptions, *keyFile)
+	a, err := openApp(ctx)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	_, err = fmt.Fprintln(stdout, "database", stores.Redact(db), "is up to date")
+	_, err = fmt.Fprintln(stdout, "database", stores.Redact(a.Config.DB), "is up to date")
 	return err
+}
+
+// appFlags adds the database and secrets-key flags to fs; the function
+// it returns opens the app they name, quietly, for a one-off command.
+func appFlags(fs *flag.FlagSet) func(context.Context) (*app.App, error) {
+	dbSettings := dbFlags(fs)
+	keyFile := keyFileFlag(fs)
+	return func(ctx context.Context) (*app.App, error) {
+		db, dbOptions, err := dbSettings()
+		if err != nil {
+			return nil, err
+		}
+		return quietApp(ctx, db, dbOptions, *keyFile)
+	}
 }
 
 // quietApp assembles Kassa for a one-off command, without logging.

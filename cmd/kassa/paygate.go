@@ -30,8 +30,7 @@ func paygateCredentials(ctx context.Context, args []string, stdout io.Writer) er
 	useAES := fs.Bool("aes", false, "encrypt Data with AES-CBC instead of Blowfish")
 	rotate := fs.Bool("rotate", false, "replace the account's existing keys (the MerchantID stays)")
 	asJSON := fs.Bool("json", false, "print the credentials as JSON")
-	dbSettings := dbFlags(fs)
-	keyFile := keyFileFlag(fs)
+	openApp := appFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -42,11 +41,7 @@ func paygateCredentials(ctx context.Context, args []string, stdout io.Writer) er
 	if *useAES {
 		alg = paygate.AES
 	}
-	db, dbOptions, err := dbSettings()
-	if err != nil {
-		return err
-	}
-	a, err := quietApp(ctx, db, dbOptions, *keyFile)
+	a, err := openApp(ctx)
 	if err != nil {
 		return err
 	}

@@ -19,8 +19,7 @@ import (
 func paygateBatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("paygate batch", flag.ContinueOnError)
 	out := fs.String("out", "", "write the response file here instead of to stdout")
-	dbSettings := dbFlags(fs)
-	keyFile := keyFileFlag(fs)
+	openApp := appFlags(fs)
 	// The file may come before or after the flags.
 	var file string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -44,11 +43,7 @@ func paygateBatch(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return fmt.Errorf("paygate batch: %s refused, nothing credited: %w", file, err)
 	}
-	db, dbOptions, err := dbSettings()
-	if err != nil {
-		return err
-	}
-	a, err := quietApp(ctx, db, dbOptions, *keyFile)
+	a, err := openApp(ctx)
 	if err != nil {
 		return err
 	}

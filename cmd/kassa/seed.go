@@ -22,19 +22,14 @@ func seed(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	span := fs.Duration("span", 90*24*time.Hour, "spread the intents' creation times over this span, ending now")
 	batch := fs.Int("batch", 5000, "intents written per transaction")
 	mixSeed := fs.Uint64("seed", 1, "picks the mix of methods and outcomes (ids are random whatever it is)")
-	dbSettings := dbFlags(fs)
-	keyFile := keyFileFlag(fs)
+	openApp := appFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *account == "" || *intents < 1 {
 		return errors.New("seed: --account and a positive --intents are required")
 	}
-	db, dbOptions, err := dbSettings()
-	if err != nil {
-		return err
-	}
-	a, err := quietApp(ctx, db, dbOptions, *keyFile)
+	a, err := openApp(ctx)
 	if err != nil {
 		return err
 	}
@@ -52,6 +47,6 @@ func seed(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	took := time.Since(started)
 	_, err = fmt.Fprintf(stdout, "seeded %d intents into %s in %s (%.0f intents/s)\n",
-		*intents, stores.Redact(db), took.Round(time.Millisecond), float64(*intents)/took.Seconds())
+		*intents, stores.Redact(a.Config.DB), took.Round(time.Millisecond), float64(*intents)/took.Seconds())
 	return err
 }

@@ -20,19 +20,14 @@ func shopwareApp(ctx context.Context, args []string, stdout io.Writer) error {
 	account := fs.String("account", "", "the Kassa account whose methods the app offers (required)")
 	out := fs.String("out", "", "directory to write the app folders to (required)")
 	publicURL := fs.String("public-url", os.Getenv("KASSA_PUBLIC_URL"), "base URL shops reach Kassa at (KASSA_PUBLIC_URL, required)")
-	dbSettings := dbFlags(fs)
-	keyFile := keyFileFlag(fs)
+	openApp := appFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *account == "" || *out == "" || *publicURL == "" {
 		return errors.New("shopware app: --account, --out and --public-url (or KASSA_PUBLIC_URL) are required")
 	}
-	db, dbOptions, err := dbSettings()
-	if err != nil {
-		return err
-	}
-	a, err := quietApp(ctx, db, dbOptions, *keyFile)
+	a, err := openApp(ctx)
 	if err != nil {
 		return err
 	}
