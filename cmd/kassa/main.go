@@ -175,6 +175,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	ratesFile := fs.String("rates-file", os.Getenv("KASSA_RATES_FILE"), "reference rates, ECB CSV or XML (KASSA_RATES_FILE)")
 	feesFile := fs.String("fees-file", os.Getenv("KASSA_FEES_FILE"), "fees and settlement delays, JSON (KASSA_FEES_FILE)")
+	debugAddr := fs.String("debug-addr", os.Getenv("KASSA_DEBUG_ADDR"), "serve Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; off when empty (KASSA_DEBUG_ADDR)")
 	refundDelayFlag := fs.String("refund-delay", env("KASSA_SANDBOX_REFUND_DELAY", "10s"), `how long sandbox refunds stay pending, or "off" (KASSA_SANDBOX_REFUND_DELAY)`)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -202,6 +203,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		*publicURL = "http://" + listener.Addr().String()
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	if *debugAddr != "" {
+		if err := serveDebug(ctx, *debugAddr, logger); err != nil {
+			return err
+		}
+	}
 	a, err := app.New(ctx, app.Config{DB: db, DBOptions: dbOptions, PublicURL: *publicURL, Logger: logger,
 		SecretsKey: secretsKey, SecretsKeyFile: *keyFile, PaygateAllowHTTP: *paygateHTTP,
 		Webhooks:  delivery.Config{Timeout: *timeout, ForbidPrivateAddresses: *forbidPrivate},

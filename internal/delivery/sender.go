@@ -25,13 +25,20 @@ import (
 	"kassa/internal/webhooks"
 )
 
+// Defaults of Config.
+const (
+	DefaultConcurrency = 64
+	DefaultPerEndpoint = 16
+)
+
 // Config tunes the sender; zero values take the defaults.
 type Config struct {
 	// Timeout bounds one request, connection included (default 10s).
 	Timeout time.Duration
-	// Concurrency bounds requests in flight overall (default 32), and
-	// PerEndpoint those to one endpoint (default 4), so a slow endpoint
-	// holds at most PerEndpoint of the sender's slots.
+	// Concurrency bounds requests in flight overall (default 64), and
+	// PerEndpoint those to one endpoint (default 16), so a slow endpoint
+	// holds at most PerEndpoint of the sender's slots. One endpoint's
+	// throughput is about PerEndpoint per store write (a few ms at load).
 	Concurrency int
 	PerEndpoint int
 	// PollInterval is how often the outbox is checked when idle (default 50ms).
@@ -50,10 +57,10 @@ func (c Config) withDefaults() Config {
 		c.Timeout = 10 * time.Second
 	}
 	if c.Concurrency == 0 {
-		c.Concurrency = 32
+		c.Concurrency = DefaultConcurrency
 	}
 	if c.PerEndpoint == 0 {
-		c.PerEndpoint = 4
+		c.PerEndpoint = DefaultPerEndpoint
 	}
 	if c.PollInterval == 0 {
 		c.PollInterval = 50 * time.Millisecond
@@ -132,90 +139,67 @@ func forbidPrivate(network, address string, _ syscall.RawConn) error {
 
 // Run sends deliveries until ctx ends. Any number of senders, in one
 // process or many sharing a database, may run: leases keep them apart.
+//
+// One loop talks to the store: each of its writes records the outcomes
+// that came in since the last one and claims as many deliveries as there
+// are free slots, so a delivery costs one write, not two, and the writes
+// batch themselves (outcomes pile up while a write commits).
 func (s *Sender) Run(ctx context.Context) {
-	slots := make(chan struct{}, s.cfg.Concurrency)
-	outcomes := make(chan webhooks.Outcome, s.cfg.Concurrency)
-	wake := make(chan struct{}, 1)
+	outcomes := make(chan webhooks.Outcome, s.cfg.Concurrency) // never blocks: one per slot
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		s.recordLoop(ctx, outcomes, wake)
-	}()
 	ticker := time.NewTicker(s.cfg.PollInterval)
 	defer ticker.Stop()
-	busy := false
+	inFlight, busy := 0, false
+	var batch []webhooks.Outcome
 	for {
-		if free := s.cfg.Concurrency - len(slots); free > 0 {
-			claimed, err := s.claim(ctx, free, busy)
-			busy = len(claimed) > 0
-			if err != nil && ctx.Err() == nil {
-				s.Logger.Error("claiming webhook deliveries", "error", err)
-			}
-			for _, d := range claimed {
-				slots <- struct{}{}
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					defer func() { <-slots }()
-					o, ok := s.attempt(ctx, d)
-					if ok {
-						select {
-						case outcomes <- o:
-						case <-ctx.Done():
-						}
-					}
-				}()
-			}
+		batch = drain(outcomes, batch)
+		inFlight -= len(batch)
+		claimed, err := s.exchange(ctx, batch, s.cfg.Concurrency-inFlight, busy)
+		if err != nil && ctx.Err() == nil {
+			// Unrecorded attempts are made again once their leases run out.
+			s.Logger.Error("recording and claiming webhook deliveries", "error", err)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-wake:
-		case <-ticker.C:
+		batch, busy = batch[:0], len(claimed) > 0
+		inFlight += len(claimed)
+		for _, d := range claimed {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if o, ok := s.attempt(ctx, d); ok {
+					outcomes <- o
+				}
+			}()
 		}
-	}
-}
-
-// recordLoop writes outcomes as they come, as many per transaction as are
-// waiting (group commit: the single SQLite writer is the bottleneck), then
-// wakes the claim loop: a recorded outcome frees a lease.
-func (s *Sender) recordLoop(ctx context.Context, outcomes <-chan webhooks.Outcome, wake chan<- struct{}) {
-	for {
-		var batch []webhooks.Outcome
 		select {
 		case <-ctx.Done():
 			return
 		case o := <-outcomes:
 			batch = append(batch, o)
-		}
-	more:
-		for len(batch) < 256 {
-			select {
-			case o := <-outcomes:
-				batch = append(batch, o)
-			default:
-				break more
-			}
-		}
-		if err := s.record(ctx, batch); err != nil && ctx.Err() == nil {
-			// Unrecorded attempts are made again once their leases run out.
-			s.Logger.Error("recording webhook attempts", "error", err)
-		}
-		select {
-		case wake <- struct{}{}:
-		default:
+		case <-ticker.C:
 		}
 	}
 }
 
-// claim leases up to limit due deliveries. Unless the last claim found
-// work (busy), it first looks through the read pool whether anything is
-// due, so an idle sender does not take the single writer every poll.
-func (s *Sender) claim(ctx context.Context, limit int, busy bool) ([]*webhooks.Delivery, error) {
+// drain appends the outcomes waiting in ch to batch, without blocking.
+func drain(ch <-chan webhooks.Outcome, batch []webhooks.Outcome) []webhooks.Outcome {
+	for {
+		select {
+		case o := <-ch:
+			batch = append(batch, o)
+		default:
+			return batch
+		}
+	}
+}
+
+// exchange records outcomes and leases up to free due deliveries, in one
+// write. With nothing to record and no work found last time (busy false),
+// it first looks through the read pool whether anything is due, so an idle
+// sender does not take the single writer every poll.
+func (s *Sender) exchange(ctx context.Context, outcomes []webhooks.Outcome, free int, busy bool) ([]*webhooks.Delivery, error) {
 	now := s.Clock.Now()
-	if !busy {
+	if len(outcomes) == 0 && !busy {
 		var backlog store.Backlog
 		if err := s.Store.Read(ctx, func(r store.Reader) error {
 			var err error
@@ -225,39 +209,44 @@ func (s *Sender) claim(ctx context.Context, limit int, busy bool) ([]*webhooks.D
 			return nil, err
 		}
 	}
+	if len(outcomes) == 0 && free <= 0 {
+		return nil, nil
+	}
 	var claimed []*webhooks.Delivery
 	err := s.Store.Write(ctx, func(tx store.Tx) error {
+		claimed = nil // a retried transaction starts over
+		if len(outcomes) > 0 {
+			if _, err := tx.RecordOutcomes(ctx, outcomes); err != nil {
+				return err
+			}
+		}
+		if free <= 0 {
+			return nil
+		}
 		var err error
 		claimed, err = tx.ClaimDeliveries(ctx, store.Claim{
 			Claim: ids.Random(16), Now: now, LeaseUntil: now.Add(s.lease()),
-			Limit: limit, PerEndpoint: s.cfg.PerEndpoint,
+			Limit: free, PerEndpoint: s.cfg.PerEndpoint,
 		})
 		return err
 	})
+	if err != nil {
+		return nil, err
+	}
 	if s.Metrics != nil {
+		for _, o := range outcomes {
+			s.Metrics.count(o)
+		}
 		for _, d := range claimed {
 			s.Metrics.lag.Observe(now.Sub(d.NextAttemptAt).Seconds())
 		}
 	}
-	return claimed, err
+	return claimed, nil
 }
 
 // lease outlasts a request by a margin, so a live sender's lease never runs
 // out under it; a dead sender's runs out that long after it died.
 func (s *Sender) lease() time.Duration { return s.cfg.Timeout + 5*time.Second }
-
-func (s *Sender) record(ctx context.Context, batch []webhooks.Outcome) error {
-	err := s.Store.Write(ctx, func(tx store.Tx) error {
-		_, err := tx.RecordOutcomes(ctx, batch)
-		return err
-	})
-	if err == nil && s.Metrics != nil {
-		for _, o := range batch {
-			s.Metrics.count(o)
-		}
-	}
-	return err
-}
 
 // attempt sends one delivery and concludes it; ok is false when there is
 // nothing to record (shutting down: the lease will run out instead).

@@ -1,0 +1,131 @@
+package delivery
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"kassa/internal/clock"
+	"kassa/internal/payments"
+	"kassa/internal/store"
+	"kassa/internal/store/sqlite"
+	"kassa/internal/webhooks"
+)
+
+// Run delivers every owed event once, records each outcome, and never
+// has more than PerEndpoint requests at one endpoint, while using them.
+func TestRunDeliversEachEventOnceWithinTheEndpointLimit(t *testing.T) {
+	const events, perEndpoint = 120, 8
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "kassa.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+
+	var mu sync.Mutex
+	received := map[string]int{}
+	inFlight, maxInFlight := 0, 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		inFlight++
+		maxInFlight = max(maxInFlight, inFlight)
+		received[string(body)]++
+		mu.Unlock()
+		time.Sleep(5 * time.Millisecond) // long enough for requests to overlap
+		mu.Lock()
+		inFlight--
+		mu.Unlock()
+	}))
+	defer srv.Close()
+
+	now := time.Now()
+	err = s.Write(ctx, func(tx store.Tx) error {
+		if err := tx.InsertAccount(ctx, store.Account{ID: "acct_1", Name: "Shop", APIVersion: "v"}); err != nil {
+			return err
+		}
+		if err := tx.InsertWebhookEndpoint(ctx, &webhooks.Endpoint{ID: "we_1", AccountID: "acct_1", URL: srv.URL,
+			EnabledEvents: []string{"*"}, SealedSecret: []byte{1}, Created: now}); err != nil {
+			return err
+		}
+		var evs []*store.Event
+		var ds []*webhooks.Delivery
+		for i := range events {
+			id := fmt.Sprintf("evt_%d", i)
+			evs = append(evs, &store.Event{ID: id, AccountID: "acct_1", Type: payments.EventRefundCreated, APIVersion: "v", Created: now,
+				Object: &payments.Refund{ID: "re_1", AccountID: "acct_1", Amount: 100, Currency: "eur", Created: now}})
+			ds = append(ds, &webhooks.Delivery{ID: fmt.Sprintf("wd_%d", i), AccountID: "acct_1", EndpointID: "we_1", EventID: id,
+				Status: webhooks.DeliveryPending, NextAttemptAt: now, Created: now})
+		}
+		if err := tx.InsertEvents(ctx, evs); err != nil {
+			return err
+		}
+		return tx.InsertDeliveries(ctx, ds)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	sender := New(Config{PerEndpoint: perEndpoint, PollInterval: 5 * time.Millisecond})
+	sender.Store, sender.Clock = s, clock.System{}
+	sender.Secret = func(*webhooks.Endpoint) (string, error) { return "whsec_test", nil }
+	sender.Render = func(e *store.Event) ([]byte, error) { return []byte(e.ID), nil }
+	done := make(chan struct{})
+	go func() { sender.Run(ctx); close(done) }()
+
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var backlog store.Backlog
+		err := s.Read(ctx, func(r store.Reader) error {
+			var err error
+			backlog, err = r.DeliveryBacklog(ctx, time.Now())
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if backlog.Pending == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("still owed after 10s: %+v", backlog)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-done
+
+	mu.Lock()
+	defer mu.Unlock()
+	if len(received) != events {
+		t.Fatalf("received %d distinct events, want %d", len(received), events)
+	}
+	for id, n := range received {
+		if n != 1 {
+			t.Errorf("%s received %d times", id, n)
+		}
+	}
+	if maxInFlight > perEndpoint || maxInFlight < 2 {
+		t.Fatalf("at most %d requests at once, want between 2 and %d", maxInFlight, perEndpoint)
+	}
+	err = s.Read(context.Background(), func(r store.Reader) error {
+		ds, _, err := r.ListDeliveries(context.Background(), "acct_1", store.ListQuery{Limit: 100})
+		for _, d := range ds {
+			if d.Status != webhooks.DeliverySucceeded || len(d.History) != 1 || d.History[0].StatusCode != http.StatusOK {
+				t.Errorf("%s: %s after %+v", d.ID, d.Status, d.History)
+			}
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

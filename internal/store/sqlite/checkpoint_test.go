@@ -1,0 +1,59 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"kassa/internal/store"
+)
+
+// The checkpointer, not the writer, copies the WAL into the database:
+// after a burst of writes far below the writer's own threshold, the
+// database file holds them without any write having checkpointed.
+func TestCheckpointerCopiesTheWALOffTheCommitPath(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "kassa.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	before := fileSize(t, path)
+	for i := range 200 {
+		err := s.Write(ctx, func(tx store.Tx) error {
+			return tx.InsertAccount(ctx, store.Account{ID: fmt.Sprintf("acct_%d", i), Name: "Shop", APIVersion: "v"})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for s.checkpointed.Load() == 0 || fileSize(t, path) <= before {
+		if time.Now().After(deadline) {
+			t.Fatalf("nothing checkpointed: %d frames, database %d bytes (was %d)", s.checkpointed.Load(), fileSize(t, path), before)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if frames := walFrames(t, path); frames >= writerCheckpointPages {
+		t.Fatalf("the WAL reached the writer's threshold: %d frames", frames)
+	}
+}
+
+func fileSize(t *testing.T, path string) int64 {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Size()
+}
+
+// walFrames is the WAL file's length in frames (32-byte header, then a
+// 24-byte header and a 4096-byte page per frame).
+func walFrames(t *testing.T, path string) int64 {
+	return (fileSize(t, path+"-wal") - 32) / (24 + 4096)
+}
