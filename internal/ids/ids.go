@@ -1,10 +1,12 @@
 // Package ids makes Stripe-style identifiers and secrets: a type prefix and
-// random base62 characters, e.g. "pi_3kT9...". Ordering is the store's job
-// (an insertion sequence), so ids carry no timestamp.
+// base62 characters, e.g. "pi_0UzJ2kT9...". Ordering is still the store's
+// job (an insertion sequence); the coarse time at the start of an id is
+// there for the indexes (see New).
 package ids
 
 import (
 	"crypto/rand"
+	"time"
 )
 
 const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -30,9 +32,30 @@ const (
 	BalanceTransaction = "txn"
 )
 
-// New returns prefix + "_" + 24 random base62 characters (~142 bits).
+// New returns prefix + "_" + 24 base62 characters: 8 that encode the
+// current millisecond, then 16 random ones (~95 bits, unguessable). The
+// time part puts ids made together next to each other in an index, so an
+// insert dirties the index's newest page rather than a random one: fewer
+// pages written per commit, and a hot set that stays small as tables grow.
 func New(prefix string) string {
-	return prefix + "_" + Random(24)
+	return newAt(prefix, time.Now())
+}
+
+func newAt(prefix string, t time.Time) string {
+	return prefix + "_" + timePart(t) + Random(16)
+}
+
+// timePart is t's Unix millisecond in 8 base62 digits, most significant
+// first; the alphabet is in byte order, so the digits sort as the times do
+// (until the year 8888).
+func timePart(t time.Time) string {
+	ms := uint64(max(t.UnixMilli(), 0))
+	var out [8]byte
+	for i := len(out) - 1; i >= 0; i-- {
+		out[i] = alphabet[ms%62]
+		ms /= 62
+	}
+	return string(out[:])
 }
 
 // Random returns n random base62 characters from crypto/rand.

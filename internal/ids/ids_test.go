@@ -1,8 +1,10 @@
 package ids
 
 import (
+	"sort"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestNewHasPrefixAndIsUnique(t *testing.T) {
@@ -19,5 +21,22 @@ func TestNewHasPrefixAndIsUnique(t *testing.T) {
 			t.Fatalf("duplicate id %q", id)
 		}
 		seen[id] = true
+	}
+}
+
+// Ids made later sort after earlier ones (byte order, as SQLite compares
+// text), from one millisecond to the next and across digit carries.
+func TestNewSortsByTheMillisecond(t *testing.T) {
+	base := time.Date(2026, 11, 27, 4, 0, 0, 0, time.UTC)
+	var made []string
+	for _, d := range []time.Duration{0, time.Millisecond, 61 * time.Millisecond, 62 * time.Millisecond,
+		time.Second, time.Hour, 24 * time.Hour * 365 * 50} {
+		made = append(made, newAt(Event, base.Add(d)))
+	}
+	if !sort.StringsAreSorted(made) {
+		t.Fatalf("not in time order: %v", made)
+	}
+	if a, b := newAt(Event, base), newAt(Event, base); a[:12] != b[:12] || a == b {
+		t.Fatalf("same millisecond: %q and %q should share the time part and differ after it", a, b)
 	}
 }
