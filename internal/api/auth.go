@@ -22,7 +22,8 @@ type request struct {
 
 // caller is who the gateway records on the events this request causes.
 func (r *request) caller() *gateway.Caller {
-	return &gateway.Caller{AccountID: r.Account.ID, RequestID: requestID(r.Context()), IdempotencyKey: r.Header.Get("Idempotency-Key")}
+	return &gateway.Caller{AccountID: r.Account.ID, RequestID: requestID(r.Context()), IdempotencyKey: r.Header.Get("Idempotency-Key"),
+		APIVersion: r.Account.APIVersion}
 }
 
 type handlerFunc func(w http.ResponseWriter, r *request) error

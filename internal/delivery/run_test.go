@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -24,11 +25,7 @@ func TestRunDeliversEachEventOnceWithinTheEndpointLimit(t *testing.T) {
 	const events, perEndpoint = 120, 8
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "kassa.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openStore(t)
 
 	var mu sync.Mutex
 	received := map[string]int{}
@@ -47,32 +44,7 @@ func TestRunDeliversEachEventOnceWithinTheEndpointLimit(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	now := time.Now()
-	err = s.Write(ctx, func(tx store.Tx) error {
-		if err := tx.InsertAccount(ctx, store.Account{ID: "acct_1", Name: "Shop", APIVersion: "v"}); err != nil {
-			return err
-		}
-		if err := tx.InsertWebhookEndpoint(ctx, &webhooks.Endpoint{ID: "we_1", AccountID: "acct_1", URL: srv.URL,
-			EnabledEvents: []string{"*"}, SealedSecret: []byte{1}, Created: now}); err != nil {
-			return err
-		}
-		var evs []*store.Event
-		var ds []*webhooks.Delivery
-		for i := range events {
-			id := fmt.Sprintf("evt_%d", i)
-			evs = append(evs, &store.Event{ID: id, AccountID: "acct_1", Type: payments.EventRefundCreated, APIVersion: "v", Created: now,
-				Object: &payments.Refund{ID: "re_1", AccountID: "acct_1", Amount: 100, Currency: "eur", Created: now}})
-			ds = append(ds, &webhooks.Delivery{ID: fmt.Sprintf("wd_%d", i), AccountID: "acct_1", EndpointID: "we_1", EventID: id,
-				Status: webhooks.DeliveryPending, NextAttemptAt: now, Created: now})
-		}
-		if err := tx.InsertEvents(ctx, evs); err != nil {
-			return err
-		}
-		return tx.InsertDeliveries(ctx, ds)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	owe(t, s, "we_1", srv.URL, events)
 
 	sender := New(Config{PerEndpoint: perEndpoint, PollInterval: 5 * time.Millisecond})
 	sender.Store, sender.Clock = s, clock.System{}
@@ -116,7 +88,7 @@ func TestRunDeliversEachEventOnceWithinTheEndpointLimit(t *testing.T) {
 	if maxInFlight > perEndpoint || maxInFlight < 2 {
 		t.Fatalf("at most %d requests at once, want between 2 and %d", maxInFlight, perEndpoint)
 	}
-	err = s.Read(context.Background(), func(r store.Reader) error {
+	err := s.Read(context.Background(), func(r store.Reader) error {
 		ds, _, err := r.ListDeliveries(context.Background(), "acct_1", store.ListQuery{Limit: 100})
 		for _, d := range ds {
 			if d.Status != webhooks.DeliverySucceeded || len(d.History) != 1 || d.History[0].StatusCode != http.StatusOK {
@@ -124,6 +96,95 @@ func TestRunDeliversEachEventOnceWithinTheEndpointLimit(t *testing.T) {
 			}
 		}
 		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The endpoint's secret cannot be opened, the event is gone: each
+// delivery says why it was not sent, and the others are sent.
+func TestPrepareSaysWhyADeliveryCannotBeSent(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	owe(t, s, "we_ok", "http://127.0.0.1:1/ok", 2)
+	owe(t, s, "we_sealed", "http://127.0.0.1:1/sealed", 1)
+	sender := New(Config{})
+	sender.Store = s
+	sender.Secret = func(e *webhooks.Endpoint) (string, error) {
+		if e.ID == "we_sealed" {
+			return "", errors.New("wrong key")
+		}
+		return "whsec_" + e.ID, nil
+	}
+	claimed := []*webhooks.Delivery{
+		{ID: "wd_a", AccountID: "acct_1", EndpointID: "we_ok", EventID: "evt_we_ok_0"},
+		{ID: "wd_b", AccountID: "acct_1", EndpointID: "we_ok", EventID: "evt_gone"},
+		{ID: "wd_c", AccountID: "acct_1", EndpointID: "we_sealed", EventID: "evt_we_sealed_0"},
+		{ID: "wd_d", AccountID: "acct_1", EndpointID: "we_deleted", EventID: "evt_we_ok_1"},
+		{ID: "wd_e", AccountID: "acct_1", EndpointID: "we_ok", EventID: "evt_we_ok_1"},
+	}
+	want := []struct{ problem, secret, event string }{
+		{"", "whsec_we_ok", "evt_we_ok_0"},
+		{"the event no longer exists", "whsec_we_ok", ""},
+		{"Kassa could not open the endpoint's signing secret: wrong key", "", ""},
+		{"the endpoint no longer exists", "", ""},
+		{"", "whsec_we_ok", "evt_we_ok_1"},
+	}
+	jobs := sender.prepare(ctx, claimed)
+	if len(jobs) != len(want) {
+		t.Fatalf("%d jobs for %d deliveries", len(jobs), len(want))
+	}
+	for i, j := range jobs {
+		event := ""
+		if j.event != nil {
+			event = j.event.ID
+		}
+		if j.delivery != claimed[i] || j.problem != want[i].problem || j.secret != want[i].secret || event != want[i].event {
+			t.Errorf("%s: problem %q secret %q event %q; want %+v", claimed[i].ID, j.problem, j.secret, event, want[i])
+		}
+	}
+}
+
+func openStore(t *testing.T) store.Store {
+	t.Helper()
+	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "kassa.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// owe stores an endpoint at url (and its account, the first time) with n
+// events, evt_<endpoint>_<i>, each owed to it now.
+func owe(t *testing.T, s store.Store, endpointID, url string, n int) {
+	t.Helper()
+	ctx := context.Background()
+	now := time.Now()
+	err := s.Write(ctx, func(tx store.Tx) error {
+		if _, err := tx.Account(ctx, "acct_1"); errors.Is(err, store.ErrNotFound) {
+			if err := tx.InsertAccount(ctx, store.Account{ID: "acct_1", Name: "Shop", APIVersion: "v"}); err != nil {
+				return err
+			}
+		}
+		if err := tx.InsertWebhookEndpoint(ctx, &webhooks.Endpoint{ID: endpointID, AccountID: "acct_1", URL: url,
+			EnabledEvents: []string{"*"}, SealedSecret: []byte{1}, Created: now}); err != nil {
+			return err
+		}
+		var evs []*store.Event
+		var ds []*webhooks.Delivery
+		for i := range n {
+			id := fmt.Sprintf("evt_%s_%d", endpointID, i)
+			evs = append(evs, &store.Event{ID: id, AccountID: "acct_1", Type: payments.EventRefundCreated, APIVersion: "v", Created: now,
+				Object: &payments.Refund{ID: "re_1", AccountID: "acct_1", Amount: 100, Currency: "eur", Created: now}})
+			ds = append(ds, &webhooks.Delivery{ID: fmt.Sprintf("wd_%s_%d", endpointID, i), AccountID: "acct_1", EndpointID: endpointID, EventID: id,
+				Status: webhooks.DeliveryPending, NextAttemptAt: now, Created: now})
+		}
+		if err := tx.InsertEvents(ctx, evs); err != nil {
+			return err
+		}
+		return tx.InsertDeliveries(ctx, ds)
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -162,11 +162,11 @@ func (s *Sender) Run(ctx context.Context) {
 		}
 		batch, busy = batch[:0], len(claimed) > 0
 		inFlight += len(claimed)
-		for _, d := range claimed {
+		for _, j := range s.prepare(ctx, claimed) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if o, ok := s.attempt(ctx, d); ok {
+				if o, ok := s.attempt(ctx, j); ok {
 					outcomes <- o
 				}
 			}()
@@ -248,46 +248,94 @@ func (s *Sender) exchange(ctx context.Context, outcomes []webhooks.Outcome, free
 // out under it; a dead sender's runs out that long after it died.
 func (s *Sender) lease() time.Duration { return s.cfg.Timeout + 5*time.Second }
 
-// attempt sends one delivery and concludes it; ok is false when there is
-// nothing to record (shutting down: the lease will run out instead).
-func (s *Sender) attempt(ctx context.Context, d *webhooks.Delivery) (webhooks.Outcome, bool) {
-	var event *store.Event
-	var endpoint *webhooks.Endpoint
+// job is a claimed delivery with what sending it takes.
+type job struct {
+	delivery *webhooks.Delivery
+	event    *store.Event
+	endpoint *webhooks.Endpoint
+	secret   string
+	problem  string // why it cannot be sent; empty when it can
+}
+
+// prepare loads the claimed deliveries' events and endpoints in one read
+// transaction, each endpoint once, and opens each endpoint's secret once.
+// It returns nil if ctx ended (the leases will run out instead).
+func (s *Sender) prepare(ctx context.Context, claimed []*webhooks.Delivery) []*job {
+	jobs := make([]*job, len(claimed))
+	for i, d := range claimed {
+		jobs[i] = &job{delivery: d}
+	}
+	type opened struct {
+		endpoint *webhooks.Endpoint
+		secret   string
+		problem  string
+	}
+	endpoints := map[string]opened{} // by endpoint id
 	err := s.Store.Read(ctx, func(r store.Reader) error {
-		var err error
-		if event, err = r.Event(ctx, d.AccountID, d.EventID); err != nil {
-			return err
+		for _, j := range jobs {
+			d := j.delivery
+			ep, seen := endpoints[d.EndpointID]
+			if !seen {
+				e, err := r.WebhookEndpoint(ctx, d.AccountID, d.EndpointID)
+				switch {
+				case errors.Is(err, store.ErrNotFound):
+					ep.problem = "the endpoint no longer exists" // a deleted endpoint's deliveries are canceled anyway
+				case err != nil:
+					return err
+				default:
+					ep.endpoint = e
+					if ep.secret, err = s.Secret(e); err != nil {
+						ep.problem = "Kassa could not open the endpoint's signing secret: " + err.Error()
+					}
+				}
+				endpoints[d.EndpointID] = ep
+			}
+			j.endpoint, j.secret, j.problem = ep.endpoint, ep.secret, ep.problem
+			if j.problem != "" {
+				continue
+			}
+			e, err := r.Event(ctx, d.AccountID, d.EventID)
+			switch {
+			case errors.Is(err, store.ErrNotFound):
+				j.problem = "the event no longer exists"
+			case err != nil:
+				return err
+			}
+			j.event = e
 		}
-		endpoint, err = r.WebhookEndpoint(ctx, d.AccountID, d.EndpointID)
-		return err
+		return nil
 	})
 	if ctx.Err() != nil {
-		return webhooks.Outcome{}, false
+		return nil
 	}
-	a := webhooks.Attempt{At: s.Clock.Now()}
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		a.Error = "the endpoint or event no longer exists" // a deleted endpoint's deliveries are canceled anyway
-	case err != nil:
-		a.Error = "Kassa could not load the delivery: " + err.Error()
-	default:
-		a.StatusCode, a.Latency, a.Error = s.post(ctx, endpoint, event)
+	if err != nil {
+		for _, j := range jobs {
+			if j.problem == "" && j.event == nil {
+				j.problem = "Kassa could not load the delivery: " + err.Error()
+			}
+		}
+	}
+	return jobs
+}
+
+// attempt sends one delivery and concludes it; ok is false when there is
+// nothing to record (shutting down: the lease will run out instead).
+func (s *Sender) attempt(ctx context.Context, j *job) (webhooks.Outcome, bool) {
+	a := webhooks.Attempt{At: s.Clock.Now(), Error: j.problem}
+	if j.problem == "" {
+		a.StatusCode, a.Latency, a.Error = s.post(ctx, j.endpoint, j.secret, j.event)
 		if ctx.Err() != nil {
 			return webhooks.Outcome{}, false
 		}
 	}
-	return webhooks.Conclude(*d, a, s.jitter()), true
+	return webhooks.Conclude(*j.delivery, a, s.jitter()), true
 }
 
 // post sends the signed event and reports the answer.
-func (s *Sender) post(ctx context.Context, e *webhooks.Endpoint, event *store.Event) (status int, latency time.Duration, problem string) {
+func (s *Sender) post(ctx context.Context, e *webhooks.Endpoint, secret string, event *store.Event) (status int, latency time.Duration, problem string) {
 	body, err := s.Render(event)
 	if err != nil {
 		return 0, 0, "Kassa could not render the event: " + err.Error()
-	}
-	secret, err := s.Secret(e)
-	if err != nil {
-		return 0, 0, "Kassa could not open the endpoint's signing secret: " + err.Error()
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.URL, bytes.NewReader(body))
 	if err != nil {

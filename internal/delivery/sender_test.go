@@ -58,7 +58,7 @@ func TestPostOutcomes(t *testing.T) {
 			defer srv.Close()
 			s := sender(tt.cfg)
 			start := time.Now()
-			status, _, problem := s.post(context.Background(), &webhooks.Endpoint{URL: srv.URL}, &store.Event{})
+			status, _, problem := s.post(context.Background(), &webhooks.Endpoint{URL: srv.URL}, "whsec_test", &store.Event{})
 			if status != tt.status || (tt.problem == "") != (problem == "") || !strings.Contains(problem, tt.problem) {
 				t.Fatalf("status %d problem %q; want %d %q", status, problem, tt.status, tt.problem)
 			}
@@ -95,7 +95,7 @@ func TestPostSignsTheBody(t *testing.T) {
 	}))
 	defer srv.Close()
 	before := time.Now().Truncate(time.Second)
-	sender(Config{}).post(context.Background(), &webhooks.Endpoint{URL: srv.URL}, &store.Event{})
+	sender(Config{}).post(context.Background(), &webhooks.Endpoint{URL: srv.URL}, "whsec_test", &store.Event{})
 	var ts int64
 	for _, part := range strings.Split(sig, ",") {
 		if strings.HasPrefix(part, "t=") {

@@ -89,6 +89,10 @@ type Caller struct {
 	AccountID      string
 	RequestID      string
 	IdempotencyKey string
+	// APIVersion is the account's, when the caller has the account at
+	// hand (the API has); events are stamped with it. Empty: record
+	// reads the account.
+	APIVersion string
 }
 
 // record stores the events a change emitted, in the change's transaction,
@@ -98,7 +102,7 @@ func (g *Gateway) record(ctx context.Context, tx store.Tx, accountID string, cal
 	if len(events) == 0 {
 		return nil
 	}
-	account, err := tx.Account(ctx, accountID)
+	apiVersion, err := g.apiVersion(ctx, tx, accountID, caller)
 	if err != nil {
 		return err
 	}
@@ -107,7 +111,7 @@ func (g *Gateway) record(ctx context.Context, tx store.Tx, accountID string, cal
 	for i, e := range events {
 		out[i] = &store.Event{
 			ID: ids.New(ids.Event), AccountID: accountID, Type: e.Type,
-			APIVersion: account.APIVersion, Created: now, Object: e.Object,
+			APIVersion: apiVersion, Created: now, Object: e.Object,
 		}
 		if caller != nil {
 			out[i].RequestID, out[i].IdempotencyKey = caller.RequestID, caller.IdempotencyKey
@@ -120,6 +124,15 @@ func (g *Gateway) record(ctx context.Context, tx store.Tx, accountID string, cal
 		return err
 	}
 	return g.enqueueDeliveries(ctx, tx, accountID, out)
+}
+
+// apiVersion is the account's API version, from the caller if it knows it.
+func (g *Gateway) apiVersion(ctx context.Context, tx store.Tx, accountID string, caller *Caller) (string, error) {
+	if caller != nil && caller.APIVersion != "" && caller.AccountID == accountID {
+		return caller.APIVersion, nil
+	}
+	account, err := tx.Account(ctx, accountID)
+	return account.APIVersion, err
 }
 
 // intent loads an intent for a command, mapping absence to Stripe's
