@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -56,4 +57,30 @@ func fileSize(t *testing.T, path string) int64 {
 // 24-byte header and a 4096-byte page per frame).
 func walFrames(t *testing.T, path string) int64 {
 	return (fileSize(t, path+"-wal") - 32) / (24 + 4096)
+}
+
+// Read connections map the file; the writer keeps its temp files in memory
+// and leaves checkpoints to the checkpointer below its own threshold.
+func TestConnectionSettings(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "kassa.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	tests := []struct {
+		db     *sql.DB
+		pragma string
+		want   int64
+	}{
+		{s.reader, "mmap_size", readMmapBytes},
+		{s.writer, "temp_store", 2}, // MEMORY
+		{s.writer, "wal_autocheckpoint", writerCheckpointPages},
+	}
+	for _, tt := range tests {
+		var got int64
+		if err := tt.db.QueryRowContext(ctx, "PRAGMA "+tt.pragma).Scan(&got); err != nil || got != tt.want {
+			t.Errorf("PRAGMA %s = %d (%v), want %d", tt.pragma, got, err, tt.want)
+		}
+	}
 }
