@@ -63,11 +63,7 @@ func walFrames(t *testing.T, path string) int64 {
 // and leaves checkpoints to the checkpointer below its own threshold.
 func TestConnectionSettings(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "kassa.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTemp(t)
 	tests := []struct {
 		db     *sql.DB
 		pragma string

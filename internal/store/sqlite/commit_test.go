@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -16,11 +15,7 @@ import (
 // still stands alone: a failing or panicking write rolls back only itself.
 func TestQueuedWritesShareACommitAndFailAlone(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "kassa.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTemp(t)
 
 	// Hold the committer so the writes below queue up behind it.
 	holding, release := make(chan struct{}), make(chan struct{})

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -15,11 +14,7 @@ import (
 // ErrLockTimeout (the API's 429 lock_timeout).
 func TestLockWaitBoundsOnlyTheWait(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "kassa.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTemp(t)
 	s.lockWait = 50 * time.Millisecond
 
 	holding := make(chan struct{})
@@ -32,7 +27,7 @@ func TestLockWaitBoundsOnlyTheWait(t *testing.T) {
 		})
 	}()
 	<-holding
-	err = s.Write(ctx, func(tx store.Tx) error { return nil })
+	err := s.Write(ctx, func(tx store.Tx) error { return nil })
 	if !errors.Is(err, store.ErrLockTimeout) {
 		t.Fatalf("a writer kept waiting: %v", err)
 	}
