@@ -199,19 +199,16 @@ func (g *Gateway) finishAttempt(ctx context.Context, tx store.Tx, pi *payments.P
 // own transaction, and returns how many it expired. Deadlines live in the
 // intents' rows, so they survive restarts.
 func (g *Gateway) ExpireOverdue(ctx context.Context) (int, error) {
-	var due []store.IntentRef
-	err := g.Store.Read(ctx, func(r store.Reader) error {
-		var err error
-		due, err = r.OverdueIntents(ctx, g.Clock.Now(), 100)
-		return err
-	})
-	if err != nil {
-		return 0, err
+	read := func(limit int) (due []store.IntentRef, err error) {
+		err = g.Store.Read(ctx, func(r store.Reader) error {
+			due, err = r.OverdueIntents(ctx, g.Clock.Now(), limit)
+			return err
+		})
+		return due, err
 	}
-	expired := 0
-	for _, ref := range due {
-		did := false
-		err := g.Store.Write(ctx, func(tx store.Tx) error {
+	return drainDue(ctx, read, func(ref store.IntentRef) (did bool, err error) {
+		err = g.Store.Write(ctx, func(tx store.Tx) error {
+			did = false // a retried transaction starts over
 			pi, err := tx.Intent(ctx, ref.AccountID, ref.ID)
 			if err != nil || !payments.Overdue(pi, g.Clock.Now()) {
 				return err // finished or moved on meanwhile
@@ -219,14 +216,8 @@ func (g *Gateway) ExpireOverdue(ctx context.Context) (int, error) {
 			did = true
 			return g.finishAttempt(ctx, tx, pi, pi.Pending.Attempt, OutcomeExpire, "", nil)
 		})
-		if err != nil {
-			return expired, err
-		}
-		if did {
-			expired++ // counted once committed
-		}
-	}
-	return expired, nil
+		return did, err
+	})
 }
 
 // RunTimers expires overdue attempts and Checkout Sessions, and completes

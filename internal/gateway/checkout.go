@@ -250,34 +250,25 @@ func (g *Gateway) followCheckout(ctx context.Context, tx store.Tx, pi *payments.
 // ExpireOverdueSessions expires every open session whose expires_at has
 // passed, each in its own transaction, and returns how many it expired.
 func (g *Gateway) ExpireOverdueSessions(ctx context.Context) (int, error) {
-	var due []store.SessionRef
-	err := g.Store.Read(ctx, func(r store.Reader) error {
-		var err error
-		due, err = r.OverdueCheckoutSessions(ctx, g.Clock.Now(), 100)
-		return err
-	})
-	if err != nil {
-		return 0, err
+	read := func(limit int) (due []store.SessionRef, err error) {
+		err = g.Store.Read(ctx, func(r store.Reader) error {
+			due, err = r.OverdueCheckoutSessions(ctx, g.Clock.Now(), limit)
+			return err
+		})
+		return due, err
 	}
-	expired := 0
-	for _, ref := range due {
-		due := false
-		err := g.Store.Write(ctx, func(tx store.Tx) error {
+	return drainDue(ctx, read, func(ref store.SessionRef) (did bool, err error) {
+		err = g.Store.Write(ctx, func(tx store.Tx) error {
+			did = false
 			s, err := tx.CheckoutSession(ctx, ref.AccountID, ref.ID)
 			if err != nil || !s.Overdue(g.Clock.Now()) {
 				return err // completed or expired meanwhile
 			}
-			due = true
+			did = true
 			return g.expireSession(ctx, tx, s, nil)
 		})
-		if err != nil {
-			return expired, err
-		}
-		if due {
-			expired++
-		}
-	}
-	return expired, nil
+		return did, err
+	})
 }
 
 func session(ctx context.Context, tx store.Reader, accountID, id string) (*checkout.Session, error) {

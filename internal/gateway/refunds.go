@@ -195,36 +195,24 @@ func (g *Gateway) changeOnCharge(ctx context.Context, tx store.Tx, c *Caller, ac
 // is not drained at one batch per tick. Their times live in the refunds'
 // rows, so they survive restarts.
 func (g *Gateway) SettleDueRefunds(ctx context.Context) (int, error) {
-	const batch = 100
-	settled := 0
-	for {
-		var due []store.ObjectRef
-		err := g.Store.Read(ctx, func(r store.Reader) error {
-			var err error
-			due, err = r.DueRefunds(ctx, g.Clock.Now(), batch)
+	read := func(limit int) (due []store.ObjectRef, err error) {
+		err = g.Store.Read(ctx, func(r store.Reader) error {
+			due, err = r.DueRefunds(ctx, g.Clock.Now(), limit)
 			return err
 		})
-		if err != nil {
-			return settled, err
-		}
-		for _, ref := range due {
-			err := g.Store.Write(ctx, func(tx store.Tx) error {
-				r, err := tx.Refund(ctx, ref.AccountID, ref.ID)
-				if err != nil || r.Status != payments.RefundPending || r.SettleAt.IsZero() || g.Clock.Now().Before(r.SettleAt) {
-					return err // decided or moved meanwhile
-				}
-				settled++
-				_, err = g.finishRefund(ctx, tx, nil, ref.AccountID, ref.ID, RefundSucceed)
-				return err
-			})
-			if err != nil {
-				return settled, err
-			}
-		}
-		// A refund found due is no longer pending afterwards (settle_at is
-		// cleared), so a full batch means there may be more, never the same.
-		if len(due) < batch || ctx.Err() != nil {
-			return settled, ctx.Err()
-		}
+		return due, err
 	}
+	return drainDue(ctx, read, func(ref store.ObjectRef) (did bool, err error) {
+		err = g.Store.Write(ctx, func(tx store.Tx) error {
+			did = false
+			r, err := tx.Refund(ctx, ref.AccountID, ref.ID)
+			if err != nil || r.Status != payments.RefundPending || r.SettleAt.IsZero() || g.Clock.Now().Before(r.SettleAt) {
+				return err // decided or moved meanwhile
+			}
+			did = true
+			_, err = g.finishRefund(ctx, tx, nil, ref.AccountID, ref.ID, RefundSucceed)
+			return err
+		})
+		return did, err
+	})
 }
