@@ -11,8 +11,11 @@ import (
 const checkpointInterval = 100 * time.Millisecond
 
 // writerCheckpointPages is the WAL size at which the writer checkpoints
-// itself. The checkpointer normally keeps the WAL far below it; it is the
-// fallback should the checkpointer fall behind.
+// itself. The checkpointer copies the frames long before; but the WAL can
+// only start over from its beginning after a checkpoint that copied all
+// of it, which under constant writes and reads the passive one rarely
+// manages, so on a busy instance the WAL grows to this size (about 40 MB),
+// where the writer's own checkpoint, with little left to copy, restarts it.
 const writerCheckpointPages = 10000
 
 // checkpointLoop copies the WAL into the database on its own connection,
