@@ -189,7 +189,7 @@ func TestBinaryMigrateThenServe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db := testdb.DSN(t)
+	db := testdb.EmptyDSN(t)
 	if stores.IsPostgres(db) {
 		db += "?password=s3cret" // trust auth: sent only if asked for, but it must not be echoed
 	}

@@ -15,6 +15,7 @@ import (
 // same database, and checks that the receiver gets every event that was
 // committed: deliveries may repeat, never vanish.
 func TestBinaryCrashLosesNoWebhook(t *testing.T) {
+	t.Parallel() // mostly waiting for the dead process's leases: let other tests run meanwhile
 	db := testdb.DSN(t)
 	r := newReceiver(t)
 	// A short timeout makes a dead process's leases run out sooner (timeout + 5s).

@@ -196,7 +196,7 @@ func TestTwoProcessesGiveOneEffectEach(t *testing.T) {
 // account (and prints its keys); all of them accept those keys.
 func TestInstancesStartingTogetherCreateOneAccount(t *testing.T) {
 	requirePostgres(t)
-	db := testdb.DSN(t)
+	db := testdb.EmptyDSN(t)
 	const n = 3
 	procs := make([]*process, n)
 	errs := make([]error, n)

@@ -2,7 +2,9 @@ package postgres
 
 import (
 	"context"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"sort"
@@ -70,4 +72,25 @@ func applyMigration(ctx context.Context, pool *pgxpool.Pool, name, version strin
 		_, err = tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, version)
 		return err
 	})
+}
+
+// SchemaDigest names the schema the embedded migrations build (a hash of
+// their names and contents): tests keep one migrated template database per
+// schema and copy it instead of migrating every fresh database.
+func SchemaDigest() string {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		panic(err)
+	}
+	sort.Strings(names)
+	h := sha256.New()
+	for _, name := range names {
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			panic(err)
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", name, len(body))
+		h.Write(body)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
 }

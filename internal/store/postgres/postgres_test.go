@@ -13,10 +13,11 @@ import (
 	"kassa/internal/store/testdb"
 )
 
-// open gives each test its own fresh database; a small pool keeps the
-// parallel tests within the server's connection limit.
+// open gives each test its own fresh database (already migrated: the
+// tests below migrate empty ones); a small pool keeps the parallel tests
+// within the server's connection limit.
 func open(t *testing.T) store.Store {
-	s, err := postgres.Open(context.Background(), testdb.PostgresURL(t), postgres.Options{MaxConns: 4})
+	s, err := postgres.Open(context.Background(), testdb.MigratedPostgresURL(t), postgres.Options{MaxConns: 4})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,8 +39,19 @@ func Postgres() bool {
 }
 
 // DSN returns a fresh database for t, as Kassa's KASSA_DB setting: a
-// SQLite file path, or a PostgreSQL URL when KASSA_TEST_DB=postgres.
+// SQLite file path, or a PostgreSQL URL when KASSA_TEST_DB=postgres (a
+// database already holding the schema, see MigratedPostgresURL).
 func DSN(t testing.TB) string {
+	t.Helper()
+	if Postgres() {
+		return MigratedPostgresURL(t)
+	}
+	return filepath.Join(t.TempDir(), "kassa.db")
+}
+
+// EmptyDSN is DSN without Kassa's schema, for tests of what migrating a
+// new database does: a SQLite file path, or an empty PostgreSQL database.
+func EmptyDSN(t testing.TB) string {
 	t.Helper()
 	if Postgres() {
 		return PostgresURL(t)
@@ -50,16 +61,45 @@ func DSN(t testing.TB) string {
 
 // PostgresURL creates an empty PostgreSQL database for t and returns its
 // URL; the database is dropped (even with open connections) when t ends.
+// Tests of migrating itself want this; others take MigratedPostgresURL.
 func PostgresURL(t testing.TB) string {
 	t.Helper()
-	base := os.Getenv("KASSA_TEST_PG_URL")
-	if base == "" {
-		base = DefaultPostgresURL
+	return createDatabase(t, "")
+}
+
+// MigratedPostgresURL creates a PostgreSQL database for t that already has
+// Kassa's schema, the same as migrating an empty one (it is a copy of a
+// template database migrated once per schema, see template.go), and
+// returns its URL; the database is dropped when t ends.
+func MigratedPostgresURL(t testing.TB) string {
+	t.Helper()
+	template, err := migratedTemplate(pgBase())
+	if err != nil {
+		t.Fatalf("preparing the migrated template database on %s (is PostgreSQL running? .ci/run starts it): %v", pgBase(), err)
 	}
+	return createDatabase(t, template)
+}
+
+func pgBase() string {
+	if base := os.Getenv("KASSA_TEST_PG_URL"); base != "" {
+		return base
+	}
+	return DefaultPostgresURL
+}
+
+// createDatabase creates a database for t, a copy of template if one is
+// named (else of PostgreSQL's empty template1), and returns its URL.
+func createDatabase(t testing.TB, template string) string {
+	t.Helper()
+	base := pgBase()
 	name := "kassa_test_" + random()
+	create := "CREATE DATABASE " + name
+	if template != "" {
+		create += " TEMPLATE " + template
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := admin(ctx, base, "CREATE DATABASE "+name); err != nil {
+	if err := admin(ctx, base, create); err != nil {
 		t.Fatalf("creating a test database on %s (is PostgreSQL running? .ci/run starts it): %v", base, err)
 	}
 	t.Cleanup(func() {
@@ -69,6 +109,12 @@ func PostgresURL(t testing.TB) string {
 			t.Errorf("dropping test database %s: %v", name, err)
 		}
 	})
+	return withDatabase(t, base, name)
+}
+
+// withDatabase is base pointing at the database name instead.
+func withDatabase(t testing.TB, base, name string) string {
+	t.Helper()
 	u, err := url.Parse(base)
 	if err != nil {
 		t.Fatal(err)
