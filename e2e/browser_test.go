@@ -2,12 +2,15 @@ package e2e
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,32 +18,82 @@ import (
 	"github.com/stripe/stripe-go/v82"
 )
 
-// chrome starts a headless Debian Chromium for one test (with extra
-// options, e.g. its Accept-Language). scripts/test installs it; set
-// KASSA_SKIP_BROWSER=1 to skip these tests knowingly.
-func chrome(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
+// chrome gives t a new tab of a headless Debian Chromium, in a browser
+// context of its own (no cookies, storage or cache shared with any other
+// test), closed when t ends. The Chromium process itself is started once
+// per Accept-Language (a launch flag; "" for its default) and shared by the
+// package's tests, as starting one costs about a second of CPU.
+// scripts/test installs it; set KASSA_SKIP_BROWSER=1 to skip these tests
+// knowingly.
+func chrome(t *testing.T, acceptLanguage string) context.Context {
 	t.Helper()
 	if os.Getenv("KASSA_SKIP_BROWSER") == "1" {
 		t.Skip("KASSA_SKIP_BROWSER=1")
 	}
+	root, err := sharedChromium(acceptLanguage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, cancelTab := chromedp.NewContext(root, chromedp.WithNewBrowserContext())
+	ctx, cancelTimeout := context.WithTimeout(tab, 60*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancelTab() })
+	return ctx
+}
+
+// chromiums are the running shared browsers by Accept-Language.
+var chromiums struct {
+	sync.Mutex
+	byLanguage map[string]context.Context
+	stop       []func()
+}
+
+func sharedChromium(acceptLanguage string) (context.Context, error) {
+	chromiums.Lock()
+	defer chromiums.Unlock()
+	if root, ok := chromiums.byLanguage[acceptLanguage]; ok {
+		return root, nil
+	}
 	path, err := exec.LookPath("chromium")
 	if err != nil {
-		t.Fatal("chromium is not installed: run scripts/test, which installs it, or apt-get install chromium")
+		return nil, errors.New("chromium is not installed: run scripts/test, which installs it, or apt-get install chromium")
+	}
+	profile, err := os.MkdirTemp("", "kassa-e2e-chromium-")
+	if err != nil {
+		return nil, err
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-component-update", true),
 	)
-	opts = append(opts, extra...)
+	if acceptLanguage != "" {
+		opts = append(opts, chromedp.Flag("accept-lang", acceptLanguage))
+	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
-	ctx, cancelTimeout := context.WithTimeout(browserCtx, 60*time.Second)
-	t.Cleanup(func() { cancelTimeout(); cancelBrowser(); cancelAlloc() })
-	return ctx
+	root, cancelBrowser := chromedp.NewContext(allocCtx)
+	stop := func() { cancelBrowser(); cancelAlloc(); os.RemoveAll(profile) }
+	if err := chromedp.Do(root); err != nil { // starts the browser
+		stop()
+		return nil, fmt.Errorf("starting chromium: %w", err)
+	}
+	if chromiums.byLanguage == nil {
+		chromiums.byLanguage = map[string]context.Context{}
+	}
+	chromiums.byLanguage[acceptLanguage] = root
+	chromiums.stop = append(chromiums.stop, stop)
+	return root, nil
+}
+
+// TestMain closes the shared browsers once every test is done.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, stop := range chromiums.stop {
+		stop()
+	}
+	os.Exit(code)
 }
 
 // shop is the merchant's site the customer returns to.
@@ -118,7 +171,7 @@ func TestBrowserFlows(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			browserCtx := chrome(t)
+			browserCtx := chrome(t, "")
 			actions := append([]chromedp.Action[chromedp.Void]{chromedp.Navigate(pi.NextAction.RedirectToURL.URL)}, tc.steps...)
 			actions = append(actions, chromedp.WaitVisible(chromedp.Search(`//h1[normalize-space()='Thank you']`)))
 			if err := chromedp.Do(browserCtx, actions...); err != nil {

@@ -209,11 +209,7 @@ func newJourney(t *testing.T, p payer) *journey {
 	t.Cleanup(func() { <-browsers })
 	j := &journey{payer: p, t: t, k: start(t), shopURL: shop(t), dir: screenshots(t)}
 	j.cs = checkoutSession(t, j.k, j.shopURL, p.currency, p.locale, p.items...)
-	var opts []chromedp.ExecAllocatorOption
-	if p.accept != "" {
-		opts = append(opts, chromedp.Flag("accept-lang", p.accept))
-	}
-	j.browser = chrome(t, opts...)
+	j.browser = chrome(t, p.accept)
 	run(t, j.browser, chromedp.EmulateViewport(800, 600))
 	return j
 }

@@ -190,7 +190,7 @@ func TestShopwareVippsSubscriptionInBrowser(t *testing.T) {
 		t.Fatalf("pay answered %v", pay)
 	}
 
-	browser := chrome(t)
+	browser := chrome(t, "")
 	err := chromedp.Do(browser,
 		chromedp.Navigate(pay["redirectUrl"]),
 		chromedp.SendKeys(chromedp.ID("phone"), "+47 912 34 567"),
