@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
@@ -9,11 +10,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"golang.org/x/crypto/blowfish"
@@ -57,27 +60,70 @@ func newPaygateClient(t *testing.T, creds gateway.PaygateCredentials) paygateCli
 	return c
 }
 
+// nodeClient asks one node process, started on first use and ended with
+// the test, instead of one per operation (starting node takes longer than
+// the operations it is asked for).
 type nodeClient struct {
 	t    *testing.T
 	node string
 	dir  string
 	env  []string
+
+	mu     sync.Mutex
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	stdout *bufio.Reader
+	stderr bytes.Buffer
 }
 
 func (c *nodeClient) run(op map[string]any, out any) {
 	c.t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cmd == nil {
+		c.start()
+	}
 	in, _ := json.Marshal(op)
-	cmd := exec.Command(c.node, "crosscheck.js")
-	cmd.Dir, cmd.Env, cmd.Stdin = c.dir, append(os.Environ(), c.env...), bytes.NewReader(append(in, '\n'))
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	raw, err := cmd.Output()
+	if _, err := c.stdin.Write(append(in, '\n')); err != nil {
+		c.fail("writing to node", err)
+	}
+	raw, err := c.stdout.ReadBytes('\n')
 	if err != nil {
-		c.t.Fatalf("node: %v\n%s", err, stderr.String())
+		c.fail("reading from node", err)
 	}
 	if err := json.Unmarshal(raw, out); err != nil {
 		c.t.Fatalf("node answered %s: %v", raw, err)
 	}
+}
+
+func (c *nodeClient) start() {
+	c.t.Helper()
+	cmd := exec.Command(c.node, "crosscheck.js")
+	cmd.Dir, cmd.Env, cmd.Stderr = c.dir, append(os.Environ(), c.env...), &c.stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		c.t.Fatalf("node: %v", err)
+	}
+	c.cmd, c.stdin, c.stdout = cmd, stdin, bufio.NewReader(stdout)
+	c.t.Cleanup(func() {
+		stdin.Close() // node ends at the end of its input
+		cmd.Wait()
+	})
+}
+
+// fail ends the test with what node said on its way out.
+func (c *nodeClient) fail(what string, err error) {
+	c.t.Helper()
+	c.stdin.Close()
+	waitErr := c.cmd.Wait()
+	c.t.Fatalf("%s: %v (node: %v)\n%s", what, err, waitErr, c.stderr.String())
 }
 
 func (c *nodeClient) request(fields map[string]string, mac *string) (int, string) {

@@ -1,13 +1,14 @@
 // Runs computop-node-client, a Paygate client written by others, on the
 // operations read as JSON lines from stdin, and writes one JSON result per
-// line. KEY_BLOWFISH and KEY_HMAC must be set before the require. With
+// line as each line arrives (so one process can serve a whole test). KEY_BLOWFISH and KEY_HMAC must be set before the require. With
 // KEY_AES set, request and result use Paygate's AES variant instead, done
 // with node's own crypto (the client knows only Blowfish).
 const computop = require('computop-node-client');
 const crypto = require('crypto');
 const aesKey = process.env.KEY_AES ? Buffer.from(process.env.KEY_AES, 'utf8') : null;
-const lines = require('fs').readFileSync(0, 'utf8').split('\n').filter(Boolean);
-for (const line of lines) {
+const lines = require('readline').createInterface({ input: process.stdin, terminal: false });
+lines.on('line', (line) => {
+  if (!line) return;
   const op = JSON.parse(line);
   let out;
   switch (op.op) {
@@ -20,7 +21,7 @@ for (const line of lines) {
     default: throw new Error('unknown op ' + op.op);
   }
   process.stdout.write(JSON.stringify(out) + '\n');
-}
+});
 
 // request builds an encrypted Paygate request the way a shop does:
 // fields joined as Key=Value&…, the MAC over
