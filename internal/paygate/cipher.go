@@ -111,15 +111,17 @@ func cutToLen(plain []byte, length int) []byte {
 	if isPadding(plain[length:]) {
 		return plain[:length]
 	}
-	end := 0
-	for n := 0; n < length && end < len(plain); n++ {
+	end, chars := 0, 0
+	for chars < length && end < len(plain) {
 		r, size := utf8.DecodeRune(plain[end:])
 		if r == utf8.RuneError {
 			return plain[:length]
 		}
 		end += size
+		chars++
 	}
-	if isPadding(plain[end:]) {
+	// Fewer characters than Len: Len cannot have counted characters.
+	if chars == length && isPadding(plain[end:]) {
 		return plain[:end]
 	}
 	return plain[:length]

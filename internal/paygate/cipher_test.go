@@ -259,6 +259,11 @@ func TestLenInBytesOrCharacters(t *testing.T) {
 			t.Errorf("AES, Len %d: %q, %v", n, got, err)
 		}
 	}
+	// Longer than the characters, not than the bytes (AES leaves no padding
+	// to count as characters): Len counted bytes.
+	if got, err := aesC.Decrypt(aesData, charsLen+1); err != nil || got != plain[:charsLen+1] {
+		t.Errorf("AES, Len %d: %q, %v", charsLen+1, got, err)
+	}
 	// Shorter than the characters too: cut to Len bytes.
 	if got, err := mustCipher(t, Blowfish, key).Decrypt(datas["blowfish zero"], 14); err != nil || got != plain[:14] {
 		t.Errorf("Len 14: %q, %v", got, err)
