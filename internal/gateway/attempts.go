@@ -199,13 +199,9 @@ func (g *Gateway) finishAttempt(ctx context.Context, tx store.Tx, pi *payments.P
 // own transaction, and returns how many it expired. Deadlines live in the
 // intents' rows, so they survive restarts.
 func (g *Gateway) ExpireOverdue(ctx context.Context) (int, error) {
-	read := func(limit int) (due []store.IntentRef, err error) {
-		err = g.Store.Read(ctx, func(r store.Reader) error {
-			due, err = r.OverdueIntents(ctx, g.Clock.Now(), limit)
-			return err
-		})
-		return due, err
-	}
+	read := readDue(ctx, g.Store, func(r store.Reader, limit int) ([]store.IntentRef, error) {
+		return r.OverdueIntents(ctx, g.Clock.Now(), limit)
+	})
 	return drainDue(ctx, read, func(ref store.IntentRef) (did bool, err error) {
 		err = g.Store.Write(ctx, func(tx store.Tx) error {
 			did = false // a retried transaction starts over

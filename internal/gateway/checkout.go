@@ -250,13 +250,9 @@ func (g *Gateway) followCheckout(ctx context.Context, tx store.Tx, pi *payments.
 // ExpireOverdueSessions expires every open session whose expires_at has
 // passed, each in its own transaction, and returns how many it expired.
 func (g *Gateway) ExpireOverdueSessions(ctx context.Context) (int, error) {
-	read := func(limit int) (due []store.SessionRef, err error) {
-		err = g.Store.Read(ctx, func(r store.Reader) error {
-			due, err = r.OverdueCheckoutSessions(ctx, g.Clock.Now(), limit)
-			return err
-		})
-		return due, err
-	}
+	read := readDue(ctx, g.Store, func(r store.Reader, limit int) ([]store.SessionRef, error) {
+		return r.OverdueCheckoutSessions(ctx, g.Clock.Now(), limit)
+	})
 	return drainDue(ctx, read, func(ref store.SessionRef) (did bool, err error) {
 		err = g.Store.Write(ctx, func(tx store.Tx) error {
 			did = false

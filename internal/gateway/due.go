@@ -3,6 +3,8 @@ package gateway
 import (
 	"context"
 	"sync"
+
+	"kassa/internal/store"
 )
 
 // dueBatch is how many due items one read finds; dueWorkers how many are
@@ -33,6 +35,17 @@ func drainDue[R any](ctx context.Context, read func(limit int) ([]R, error), set
 			}
 			return total, err
 		}
+	}
+}
+
+// readDue makes drainDue's read: find in a read transaction of st.
+func readDue[R any](ctx context.Context, st store.Store, find func(r store.Reader, limit int) ([]R, error)) func(int) ([]R, error) {
+	return func(limit int) (due []R, err error) {
+		err = st.Read(ctx, func(r store.Reader) error {
+			due, err = find(r, limit)
+			return err
+		})
+		return due, err
 	}
 }
 

@@ -195,13 +195,9 @@ func (g *Gateway) changeOnCharge(ctx context.Context, tx store.Tx, c *Caller, ac
 // is not drained at one batch per tick. Their times live in the refunds'
 // rows, so they survive restarts.
 func (g *Gateway) SettleDueRefunds(ctx context.Context) (int, error) {
-	read := func(limit int) (due []store.ObjectRef, err error) {
-		err = g.Store.Read(ctx, func(r store.Reader) error {
-			due, err = r.DueRefunds(ctx, g.Clock.Now(), limit)
-			return err
-		})
-		return due, err
-	}
+	read := readDue(ctx, g.Store, func(r store.Reader, limit int) ([]store.ObjectRef, error) {
+		return r.DueRefunds(ctx, g.Clock.Now(), limit)
+	})
 	return drainDue(ctx, read, func(ref store.ObjectRef) (did bool, err error) {
 		err = g.Store.Write(ctx, func(tx store.Tx) error {
 			did = false
