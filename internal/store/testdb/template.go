@@ -3,7 +3,6 @@ package testdb
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"sync"
 	"time"
 
@@ -69,12 +68,11 @@ func buildTemplate(base, name string) error {
 			return err
 		}
 	}
-	u, err := url.Parse(base)
+	dsn, err := withDatabase(base, building)
 	if err != nil {
 		return err
 	}
-	u.Path = "/" + building
-	s, err := postgres.Open(ctx, u.String(), postgres.Options{MaxConns: 1})
+	s, err := postgres.Open(ctx, dsn, postgres.Options{MaxConns: 1})
 	if err != nil {
 		return fmt.Errorf("migrating %s: %w", building, err)
 	}

@@ -109,18 +109,21 @@ func createDatabase(t testing.TB, template string) string {
 			t.Errorf("dropping test database %s: %v", name, err)
 		}
 	})
-	return withDatabase(t, base, name)
-}
-
-// withDatabase is base pointing at the database name instead.
-func withDatabase(t testing.TB, base, name string) string {
-	t.Helper()
-	u, err := url.Parse(base)
+	dsn, err := withDatabase(base, name)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return dsn
+}
+
+// withDatabase is base pointing at the database name instead.
+func withDatabase(base, name string) (string, error) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", err
+	}
 	u.Path = "/" + name
-	return u.String()
+	return u.String(), nil
 }
 
 func admin(ctx context.Context, url, statement string) error {
