@@ -1,6 +1,7 @@
 // Runs computop-node-client, a Paygate client written by others, on the
 // operations read as JSON lines from stdin, and writes one JSON result per
-// line as each line arrives (so one process can serve a whole test). KEY_BLOWFISH and KEY_HMAC must be set before the require. With
+// line as each line arrives (so one process can serve a whole test).
+// KEY_BLOWFISH and KEY_HMAC must be set before the require. With
 // KEY_AES set, request and result use Paygate's AES variant instead, done
 // with node's own crypto (the client knows only Blowfish).
 const computop = require('computop-node-client');
