@@ -30,6 +30,7 @@ import (
 	"kassa/internal/app"
 	"kassa/internal/delivery"
 	"kassa/internal/secrets"
+	"kassa/internal/store/sqlite"
 	"kassa/internal/store/stores"
 )
 
@@ -111,19 +112,24 @@ func dbFlags(fs *flag.FlagSet) func() (string, stores.Options, error) {
 	maxConns := fs.String("db-max-conns", os.Getenv("KASSA_DB_MAX_CONNS"), "PostgreSQL: connections per instance (KASSA_DB_MAX_CONNS; default 10)")
 	lockTimeout := fs.String("db-lock-timeout", os.Getenv("KASSA_DB_LOCK_TIMEOUT"), "PostgreSQL: longest wait for a row lock or a connection before answering 429 (KASSA_DB_LOCK_TIMEOUT; default 5s)")
 	statementTimeout := fs.String("db-statement-timeout", os.Getenv("KASSA_DB_STATEMENT_TIMEOUT"), "PostgreSQL: longest any statement may run (KASSA_DB_STATEMENT_TIMEOUT; default 30s)")
+	synchronous := fs.String("sqlite-synchronous", env("KASSA_SQLITE_SYNCHRONOUS", "normal"), "SQLite: normal (survives kill -9) or full (also survives power loss, fsync per commit) (KASSA_SQLITE_SYNCHRONOUS)")
 	return func() (string, stores.Options, error) {
 		var opts stores.Options
+		var err error
+		if opts.SQLite.Synchronous, err = sqlite.ParseSynchronous(*synchronous); err != nil {
+			return "", opts, fmt.Errorf("--sqlite-synchronous (KASSA_SQLITE_SYNCHRONOUS) %q: want normal or full", *synchronous)
+		}
 		if *maxConns != "" {
 			n, err := strconv.ParseInt(*maxConns, 10, 32)
 			if err != nil || n < 1 {
 				return "", opts, fmt.Errorf("--db-max-conns (KASSA_DB_MAX_CONNS) %q: want a positive number", *maxConns)
 			}
-			opts.MaxConns = int32(n)
+			opts.Postgres.MaxConns = int32(n)
 		}
 		for _, d := range []struct {
 			name, value string
 			into        *time.Duration
-		}{{"--db-lock-timeout (KASSA_DB_LOCK_TIMEOUT)", *lockTimeout, &opts.LockTimeout}, {"--db-statement-timeout (KASSA_DB_STATEMENT_TIMEOUT)", *statementTimeout, &opts.StatementTimeout}} {
+		}{{"--db-lock-timeout (KASSA_DB_LOCK_TIMEOUT)", *lockTimeout, &opts.Postgres.LockTimeout}, {"--db-statement-timeout (KASSA_DB_STATEMENT_TIMEOUT)", *statementTimeout, &opts.Postgres.StatementTimeout}} {
 			if d.value == "" {
 				continue
 			}

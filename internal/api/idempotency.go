@@ -51,12 +51,18 @@ func (s *Server) changeRevealing(w http.ResponseWriter, r *request, fn func(ctx 
 	ctx := r.Context()
 	key := r.Header.Get("Idempotency-Key")
 	if key == "" {
-		var body []byte
+		// Nothing to save: the response is encoded after the commit, off
+		// the single writer (SQLite's runs one write at a time).
+		var obj any
 		err := s.Store.Write(ctx, func(tx store.Tx) error {
 			var err error
-			body, err = run(ctx, tx, fn)
+			obj, err = fn(ctx, tx)
 			return err
 		})
+		if err != nil {
+			return err
+		}
+		body, err := json.Marshal(obj)
 		if err != nil {
 			return err
 		}

@@ -37,7 +37,7 @@ import (
 type Config struct {
 	// DB is a SQLite file path or a postgres:// URL.
 	DB string
-	// DBOptions tune the PostgreSQL connection pool.
+	// DBOptions tune the store (PostgreSQL pool, SQLite durability).
 	DBOptions stores.Options
 	// PublicURL is the base of the links Kassa hands out (sandbox pages,
 	// hosted checkout).

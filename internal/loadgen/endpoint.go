@@ -23,7 +23,7 @@ func RegisterEndpoint(ctx context.Context, client *http.Client, baseURL, key, re
 	}
 	sort.Strings(form["enabled_events[]"])
 	var e Endpoint
-	if _, err := callAPI(ctx, client, baseURL, key, "POST", "/v1/webhook_endpoints", form, &e); err != nil {
+	if _, err := callAPI(ctx, client, baseURL, key, "", "POST", "/v1/webhook_endpoints", form, &e); err != nil {
 		return nil, fmt.Errorf("loadgen: registering the webhook receiver: %w", err)
 	}
 	if e.ID == "" || e.Secret == "" {
@@ -35,6 +35,6 @@ func RegisterEndpoint(ctx context.Context, client *http.Client, baseURL, key, re
 // DeleteEndpoint removes the run's endpoint, so the target stops sending
 // to a receiver that is gone.
 func DeleteEndpoint(ctx context.Context, client *http.Client, baseURL, key, id string) error {
-	_, err := callAPI(ctx, client, baseURL, key, "DELETE", "/v1/webhook_endpoints/"+id, nil, nil)
+	_, err := callAPI(ctx, client, baseURL, key, "", "DELETE", "/v1/webhook_endpoints/"+id, nil, nil)
 	return err
 }

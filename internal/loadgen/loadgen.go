@@ -6,6 +6,8 @@ package loadgen
 
 import (
 	"context"
+	crand "crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -38,7 +40,10 @@ type Config struct {
 	Duration    time.Duration
 	Mix         map[Op]int // relative weights
 	MaxInFlight int        // requests beyond this many outstanding are counted as dropped
-	Client      *http.Client
+	// NoIdempotencyKeys leaves out the Idempotency-Key header that is
+	// otherwise sent, fresh, with every POST, as Stripe's own clients do.
+	NoIdempotencyKeys bool
+	Client            *http.Client
 	// Progress, if set, is called about once a second.
 	Progress func(Snapshot)
 	// Succeeded, if set, is told of every 2xx that changed an object:
@@ -296,10 +301,24 @@ func (r *runner) succeeded(op Op, id string, at time.Time) {
 // call sends one request and returns when its answer arrived; a non-2xx
 // answer is an error named by status and Stripe error code.
 func (r *runner) call(ctx context.Context, method, path string, form url.Values, out any) (time.Time, error) {
-	return callAPI(ctx, r.cfg.Client, r.cfg.BaseURL, r.cfg.SecretKey, method, path, form, out)
+	key := ""
+	if method == http.MethodPost && !r.cfg.NoIdempotencyKeys {
+		key = idempotencyKey()
+	}
+	return callAPI(ctx, r.cfg.Client, r.cfg.BaseURL, r.cfg.SecretKey, key, method, path, form, out)
 }
 
-func callAPI(ctx context.Context, client *http.Client, baseURL, key, method, path string, form url.Values, out any) (time.Time, error) {
+// idempotencyKey is a random version 4 UUID, the form stripe-go sends.
+func idempotencyKey() string {
+	var b [16]byte
+	crand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+func callAPI(ctx context.Context, client *http.Client, baseURL, key, idempotencyKey, method, path string, form url.Values, out any) (time.Time, error) {
 	var body io.Reader
 	if form != nil {
 		body = strings.NewReader(form.Encode())
@@ -309,6 +328,9 @@ func callAPI(ctx context.Context, client *http.Client, baseURL, key, method, pat
 		return time.Time{}, err
 	}
 	req.Header.Set("Authorization", "Bearer "+key)
+	if idempotencyKey != "" {
+		req.Header.Set("Idempotency-Key", idempotencyKey)
+	}
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -134,5 +135,59 @@ func TestWeightedPickRespectsZeroAndWeights(t *testing.T) {
 	}
 	if count[OpComplete] != 0 || count[OpList] < 2*count[OpRetrieve] {
 		t.Fatalf("%v", count)
+	}
+}
+
+// Every POST carries a fresh Idempotency-Key, as stripe-go's do, unless
+// switched off; GETs never do.
+func TestIdempotencyKeysOnPosts(t *testing.T) {
+	uuid := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	for _, off := range []bool{false, true} {
+		var mu sync.Mutex
+		keys := map[string]int{}
+		var posts, gets, keyedGets int
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			defer mu.Unlock()
+			key := r.Header.Get("Idempotency-Key")
+			if r.Method == http.MethodPost {
+				posts++
+				if key != "" {
+					keys[key]++
+				}
+				fmt.Fprint(w, `{"id":"pi_1"}`)
+				return
+			}
+			gets++
+			if key != "" {
+				keyedGets++
+			}
+			fmt.Fprint(w, `{}`)
+		}))
+		_, err := Run(context.Background(), Config{
+			BaseURL: srv.URL, SecretKey: "sk_test_x", Rate: 200, Duration: 200 * time.Millisecond,
+			Mix: map[Op]int{OpCreateConfirm: 1, OpRetrieve: 1}, NoIdempotencyKeys: off,
+		})
+		srv.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if posts == 0 || gets == 0 || keyedGets != 0 {
+			t.Fatalf("off=%v: %d posts, %d gets, %d gets with a key", off, posts, gets, keyedGets)
+		}
+		if off {
+			if len(keys) != 0 {
+				t.Errorf("keys sent although switched off: %v", keys)
+			}
+			continue
+		}
+		if len(keys) != posts {
+			t.Errorf("%d posts carried %d distinct keys", posts, len(keys))
+		}
+		for k, n := range keys {
+			if n != 1 || !uuid.MatchString(k) {
+				t.Errorf("key %q used %d times (want once, a version 4 UUID)", k, n)
+			}
+		}
 	}
 }

@@ -72,6 +72,8 @@ func TestConnectionSettings(t *testing.T) {
 		{s.reader, "mmap_size", readMmapBytes},
 		{s.writer, "temp_store", 2}, // MEMORY
 		{s.writer, "wal_autocheckpoint", writerCheckpointPages},
+		{s.writer, "synchronous", 1}, // NORMAL
+		{s.reader, "synchronous", 1},
 	}
 	for _, tt := range tests {
 		var got int64

@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"os"
 	"path/filepath"
 	"testing"
 )
@@ -16,4 +18,48 @@ func openTemp(t *testing.T) *Store {
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// With SyncFull every connection that commits or checkpoints waits for
+// the disk; a setting SQLite does not have is refused before anything opens.
+func TestSynchronous(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := OpenWith(ctx, filepath.Join(dir, "full.db"), Options{Synchronous: SyncFull})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for name, db := range map[string]*sql.DB{"writer": s.writer, "checkpointer": s.checkpointer, "reader": s.reader} {
+		var got int64
+		if err := db.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&got); err != nil || got != 2 {
+			t.Errorf("%s: PRAGMA synchronous = %d (%v), want 2 (FULL)", name, got, err)
+		}
+	}
+	if _, err := OpenWith(ctx, filepath.Join(dir, "bad.db"), Options{Synchronous: "off"}); err == nil {
+		t.Error("synchronous=off was accepted")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "bad.db")); !os.IsNotExist(err) {
+		t.Errorf("a refused setting created the file (stat: %v)", err)
+	}
+}
+
+func TestParseSynchronous(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    Synchronous
+		wantErr bool
+	}{
+		{"", SyncNormal, false},
+		{"normal", SyncNormal, false},
+		{"FULL", SyncFull, false},
+		{"off", "", true},
+		{"extra", "", true},
+	}
+	for _, tt := range tests {
+		got, err := ParseSynchronous(tt.in)
+		if got != tt.want || (err != nil) != tt.wantErr {
+			t.Errorf("ParseSynchronous(%q) = %q, %v; want %q, error %v", tt.in, got, err, tt.want, tt.wantErr)
+		}
+	}
 }

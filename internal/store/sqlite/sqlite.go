@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -47,14 +48,53 @@ var _ store.Store = (*Store)(nil)
 // readMmapBytes is SQLite's default ceiling on a mapping (SQLITE_MAX_MMAP_SIZE).
 const readMmapBytes = 0x7fff0000
 
-// Open opens (creating if needed) the database at path and migrates it.
+// Synchronous is when SQLite waits for the disk (its synchronous setting).
+type Synchronous string
+
+const (
+	// SyncNormal fsyncs the WAL at checkpoints: every acknowledged
+	// transaction survives a process crash (kill -9); a power loss or an
+	// operating system crash can lose the last ones before a checkpoint.
+	SyncNormal Synchronous = "normal"
+	// SyncFull also fsyncs the WAL at every commit, so a transaction
+	// survives a power loss once acknowledged. Group commit shares that
+	// fsync among the writes of a batch (docs/benchmarks.md has the cost).
+	SyncFull Synchronous = "full"
+)
+
+// ParseSynchronous reads a synchronous setting; empty is SyncNormal.
+func ParseSynchronous(s string) (Synchronous, error) {
+	switch v := Synchronous(strings.ToLower(s)); v {
+	case "":
+		return SyncNormal, nil
+	case SyncNormal, SyncFull:
+		return v, nil
+	}
+	return "", fmt.Errorf("sqlite: synchronous %q: want normal or full", s)
+}
+
+// Options tune the store; the zero value is Kassa's default.
+type Options struct {
+	Synchronous Synchronous // empty: SyncNormal
+}
+
+// Open opens (creating if needed) the database at path with the default
+// options and migrates it.
 func Open(ctx context.Context, path string) (*Store, error) {
+	return OpenWith(ctx, path, Options{})
+}
+
+// OpenWith opens (creating if needed) the database at path and migrates it.
+func OpenWith(ctx context.Context, path string, opts Options) (*Store, error) {
+	syncMode, err := ParseSynchronous(string(opts.Synchronous))
+	if err != nil {
+		return nil, err
+	}
 	// busy_timeout first so the other pragmas wait instead of failing; WAL
-	// lets readers run beside the writer; synchronous=NORMAL keeps every
-	// committed transaction across a process crash (kill -9) and only
-	// risks the last ones on power loss (see docs/operations.md).
+	// lets readers run beside the writer; synchronous as chosen (see
+	// Synchronous and docs/operations.md).
 	pragmas := url.Values{}
-	for _, p := range []string{"busy_timeout(5000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(ON)"} {
+	for _, p := range []string{"busy_timeout(5000)", "journal_mode(WAL)", "synchronous(" + strings.ToUpper(string(syncMode)) + ")", "foreign_keys(ON)"} {
 		pragmas.Add("_pragma", p)
 	}
 	// The writer keeps temporary files in memory: each write of a group

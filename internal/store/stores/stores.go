@@ -12,8 +12,11 @@ import (
 	"kassa/internal/store/sqlite"
 )
 
-// Options tune the PostgreSQL pool; SQLite ignores them.
-type Options = postgres.Options
+// Options tune the store: each kind reads its own.
+type Options struct {
+	Postgres postgres.Options
+	SQLite   sqlite.Options
+}
 
 // IsPostgres says whether dsn names a PostgreSQL database.
 func IsPostgres(dsn string) bool {
@@ -23,9 +26,9 @@ func IsPostgres(dsn string) bool {
 // Open opens and migrates the database dsn names.
 func Open(ctx context.Context, dsn string, opts Options) (store.Store, error) {
 	if IsPostgres(dsn) {
-		return postgres.Open(ctx, dsn, opts)
+		return postgres.Open(ctx, dsn, opts.Postgres)
 	}
-	return sqlite.Open(ctx, dsn)
+	return sqlite.OpenWith(ctx, dsn, opts.SQLite)
 }
 
 // Redact hides the password of a database URL, for logs and messages.

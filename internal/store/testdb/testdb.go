@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"kassa/internal/store"
+	"kassa/internal/store/postgres"
 	"kassa/internal/store/stores"
 )
 
@@ -145,7 +146,7 @@ func random() string {
 // Open opens a fresh store of the selected kind for t, closed when t ends.
 func Open(t testing.TB) store.Store {
 	t.Helper()
-	s, err := stores.Open(context.Background(), DSN(t), stores.Options{MaxConns: 4})
+	s, err := stores.Open(context.Background(), DSN(t), stores.Options{Postgres: postgres.Options{MaxConns: 4}})
 	if err != nil {
 		t.Fatal(err)
 	}
