@@ -44,7 +44,8 @@ func main() {
 const usage = `Usage:
   kassa serve [--addr ADDR] [--db PATH|URL] [--public-url URL] [--secrets-key-file PATH]
               [--rates-file PATH] [--fees-file PATH] [--refund-delay DURATION|off]
-              [--webhook-timeout DURATION] [--webhook-forbid-private] [--paygate-allow-http=false] [pool flags]
+              [--webhook-timeout DURATION] [--webhook-per-endpoint N] [--webhook-forbid-private]
+              [--paygate-allow-http=false] [--sqlite-synchronous normal|full] [pool flags]
   kassa account create --name NAME [--json] [--db PATH|URL] [--secrets-key-file PATH]
   kassa migrate [--db PATH|URL] [--secrets-key-file PATH]
   kassa paygate credentials --account ACCT [--aes] [--rotate] [--json] [--db PATH|URL] [--secrets-key-file PATH]
@@ -59,7 +60,8 @@ Settings also come from the environment: KASSA_ADDR (default 127.0.0.1:8080),
 KASSA_DB (a SQLite file, default kassa.db, or postgres://user:password@host:5432/db),
 KASSA_PUBLIC_URL (default http://ADDR), KASSA_SECRETS_KEY (64 hex characters) or
 KASSA_SECRETS_KEY_FILE (default DB.key; with a database URL one of them is required),
-KASSA_WEBHOOK_TIMEOUT (default 10s), KASSA_WEBHOOK_FORBID_PRIVATE, KASSA_RATES_FILE and
+KASSA_WEBHOOK_TIMEOUT (default 10s), KASSA_WEBHOOK_PER_ENDPOINT (default 16),
+KASSA_WEBHOOK_FORBID_PRIVATE, KASSA_SQLITE_SYNCHRONOUS (default normal), KASSA_RATES_FILE and
 KASSA_FEES_FILE (default: built in; see docs/ledger.md), KASSA_SANDBOX_REFUND_DELAY (default
 10s; "off": refunds wait for a test helper), KASSA_PAYGATE_ALLOW_HTTP (default true in the
 sandbox). With PostgreSQL
@@ -170,6 +172,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	timeout := fs.Duration("webhook-timeout", 10*time.Second, "how long a webhook endpoint may take to answer (KASSA_WEBHOOK_TIMEOUT)")
 	paygateHTTP := fs.Bool("paygate-allow-http", os.Getenv("KASSA_PAYGATE_ALLOW_HTTP") != "false",
 		"let Paygate shops use http URLs and ports other than 443 (on in the sandbox; KASSA_PAYGATE_ALLOW_HTTP=false enforces https on 443 as Paygate does)")
+	perEndpoint := fs.Int("webhook-per-endpoint", delivery.DefaultPerEndpoint, "most webhook requests in flight to one endpoint (KASSA_WEBHOOK_PER_ENDPOINT)")
+	if v := os.Getenv("KASSA_WEBHOOK_PER_ENDPOINT"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("KASSA_WEBHOOK_PER_ENDPOINT %q: want a number", v)
+		}
+		*perEndpoint = n
+	}
 	forbidPrivate := fs.Bool("webhook-forbid-private", os.Getenv("KASSA_WEBHOOK_FORBID_PRIVATE") == "true",
 		"refuse webhook URLs on loopback, private and link-local addresses (KASSA_WEBHOOK_FORBID_PRIVATE=true)")
 	if v := os.Getenv("KASSA_WEBHOOK_TIMEOUT"); v != "" {
@@ -189,6 +199,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	refundDelay, err := parseRefundDelay(*refundDelayFlag)
 	if err != nil {
 		return err
+	}
+	if *perEndpoint < 1 || *perEndpoint > delivery.DefaultConcurrency {
+		return fmt.Errorf("--webhook-per-endpoint (KASSA_WEBHOOK_PER_ENDPOINT) %d: want 1 to %d", *perEndpoint, delivery.DefaultConcurrency)
 	}
 	db, dbOptions, err := dbSettings()
 	if err != nil {
@@ -216,7 +229,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	a, err := app.New(ctx, app.Config{DB: db, DBOptions: dbOptions, PublicURL: *publicURL, Logger: logger,
 		SecretsKey: secretsKey, SecretsKeyFile: *keyFile, PaygateAllowHTTP: *paygateHTTP,
-		Webhooks:  delivery.Config{Timeout: *timeout, ForbidPrivateAddresses: *forbidPrivate},
+		Webhooks:  delivery.Config{Timeout: *timeout, PerEndpoint: *perEndpoint, ForbidPrivateAddresses: *forbidPrivate},
 		RatesFile: *ratesFile, FeesFile: *feesFile, RefundDelay: refundDelay})
 	if err != nil {
 		return err

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Bad serve settings are refused with the setting's name, before a
+// database file is created.
+func TestServeRefusesBadSettings(t *testing.T) {
+	tests := []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{args: []string{"--webhook-per-endpoint", "0"}, want: "--webhook-per-endpoint (KASSA_WEBHOOK_PER_ENDPOINT) 0: want 1 to 64"},
+		{args: []string{"--webhook-per-endpoint", "65"}, want: "want 1 to 64"},
+		{env: map[string]string{"KASSA_WEBHOOK_PER_ENDPOINT": "many"}, want: `KASSA_WEBHOOK_PER_ENDPOINT "many": want a number`},
+		{args: []string{"--sqlite-synchronous", "off"}, want: `--sqlite-synchronous (KASSA_SQLITE_SYNCHRONOUS) "off": want normal or full`},
+		{env: map[string]string{"KASSA_SQLITE_SYNCHRONOUS": "extra"}, want: `"extra": want normal or full`},
+	}
+	for _, tt := range tests {
+		for k, v := range tt.env {
+			t.Setenv(k, v)
+		}
+		db := filepath.Join(t.TempDir(), "kassa.db")
+		var out bytes.Buffer
+		args := append([]string{"serve", "--db", db, "--addr", "127.0.0.1:0"}, tt.args...)
+		err := run(context.Background(), args, &out, &out)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v %v: error %v, want %q", tt.args, tt.env, err, tt.want)
+		}
+		if _, statErr := os.Stat(db); !os.IsNotExist(statErr) {
+			t.Errorf("%v %v: the database was created (%v)", tt.args, tt.env, statErr)
+		}
+		for k := range tt.env {
+			os.Unsetenv(k)
+		}
+	}
+}
