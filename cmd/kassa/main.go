@@ -250,6 +250,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	// The deferred Close stops the background loops and waits for them
 	// before it closes the store, after the server has finished its requests.
+	setServeGCPercent()
 	a.RunBackground(ctx)
 	srv := &http.Server{Handler: a.Handler, ReadHeaderTimeout: 10 * time.Second}
 	errs := make(chan error, 1)
