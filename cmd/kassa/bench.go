@@ -25,7 +25,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rate := fs.Float64("rate", 500, "requests per second, all operations together")
 	duration := fs.Duration("duration", 30*time.Second, "how long to send")
 	mix := fs.String("mix", "create_confirm=45,complete=25,retrieve=15,list=10,refund=5", "operation weights")
-	idempotencyKeys := fs.Bool("idempotency-keys", true, "send a fresh Idempotency-Key with every POST, as Stripe's clients do")
+	idempotencyKeys := fs.String("idempotency-keys", string(loadgen.KeysLikeStripeGo), "a fresh Idempotency-Key with every POST: stripe-go (time first, as stripe-go sends), uuid (random, as stripe-node and stripe-python send) or off")
 	maxInFlight := fs.Int("max-in-flight", 2048, "outstanding requests beyond this are dropped and counted")
 	out := fs.String("out", "", "write the results as JSON to this file")
 	plotFile := fs.String("plot", "", "draw latency (and memory) as a PNG to this file")
@@ -44,9 +44,13 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	keyStyle, err := loadgen.ParseKeyStyle(*idempotencyKeys)
+	if err != nil {
+		return err
+	}
 	cfg := loadgen.Config{
 		BaseURL: *target, SecretKey: *key, Rate: *rate, Duration: *duration, Mix: weights, MaxInFlight: *maxInFlight,
-		NoIdempotencyKeys: !*idempotencyKeys,
+		IdempotencyKeys: keyStyle,
 		Progress: func(s loadgen.Snapshot) {
 			fmt.Fprintf(stderr, "\r%5.0fs  sent %d  done %d  errors %d  dropped %d   ",
 				s.Elapsed.Seconds(), s.Sent, s.Completed, s.Errors, s.Dropped)

@@ -6,8 +6,6 @@ package loadgen
 
 import (
 	"context"
-	crand "crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -40,10 +38,10 @@ type Config struct {
 	Duration    time.Duration
 	Mix         map[Op]int // relative weights
 	MaxInFlight int        // requests beyond this many outstanding are counted as dropped
-	// NoIdempotencyKeys leaves out the Idempotency-Key header that is
-	// otherwise sent, fresh, with every POST, as Stripe's own clients do.
-	NoIdempotencyKeys bool
-	Client            *http.Client
+	// IdempotencyKeys is the form of the fresh Idempotency-Key sent with
+	// every POST, as Stripe's clients send one (default KeysLikeStripeGo).
+	IdempotencyKeys KeyStyle
+	Client          *http.Client
 	// Progress, if set, is called about once a second.
 	Progress func(Snapshot)
 	// Succeeded, if set, is told of every 2xx that changed an object:
@@ -302,20 +300,10 @@ func (r *runner) succeeded(op Op, id string, at time.Time) {
 // answer is an error named by status and Stripe error code.
 func (r *runner) call(ctx context.Context, method, path string, form url.Values, out any) (time.Time, error) {
 	key := ""
-	if method == http.MethodPost && !r.cfg.NoIdempotencyKeys {
-		key = idempotencyKey()
+	if method == http.MethodPost {
+		key = r.cfg.IdempotencyKeys.newKey()
 	}
 	return callAPI(ctx, r.cfg.Client, r.cfg.BaseURL, r.cfg.SecretKey, key, method, path, form, out)
-}
-
-// idempotencyKey is a random version 4 UUID, the form stripe-go sends.
-func idempotencyKey() string {
-	var b [16]byte
-	crand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
 func callAPI(ctx context.Context, client *http.Client, baseURL, key, idempotencyKey, method, path string, form url.Values, out any) (time.Time, error) {

@@ -138,11 +138,15 @@ func TestWeightedPickRespectsZeroAndWeights(t *testing.T) {
 	}
 }
 
-// Every POST carries a fresh Idempotency-Key, as stripe-go's do, unless
+// Every POST carries a fresh Idempotency-Key of the chosen form, unless
 // switched off; GETs never do.
 func TestIdempotencyKeysOnPosts(t *testing.T) {
-	uuid := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
-	for _, off := range []bool{false, true} {
+	forms := map[KeyStyle]*regexp.Regexp{
+		KeysLikeStripeGo: regexp.MustCompile(`^[0-9]{19}_[A-Za-z0-9_-]{6}$`),
+		KeysUUID:         regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`),
+		KeysOff:          nil,
+	}
+	for style, form := range forms {
 		var mu sync.Mutex
 		keys := map[string]int{}
 		var posts, gets, keyedGets int
@@ -166,28 +170,48 @@ func TestIdempotencyKeysOnPosts(t *testing.T) {
 		}))
 		_, err := Run(context.Background(), Config{
 			BaseURL: srv.URL, SecretKey: "sk_test_x", Rate: 200, Duration: 200 * time.Millisecond,
-			Mix: map[Op]int{OpCreateConfirm: 1, OpRetrieve: 1}, NoIdempotencyKeys: off,
+			Mix: map[Op]int{OpCreateConfirm: 1, OpRetrieve: 1}, IdempotencyKeys: style,
 		})
 		srv.Close()
 		if err != nil {
 			t.Fatal(err)
 		}
 		if posts == 0 || gets == 0 || keyedGets != 0 {
-			t.Fatalf("off=%v: %d posts, %d gets, %d gets with a key", off, posts, gets, keyedGets)
+			t.Fatalf("%s: %d posts, %d gets, %d gets with a key", style, posts, gets, keyedGets)
 		}
-		if off {
+		if form == nil {
 			if len(keys) != 0 {
 				t.Errorf("keys sent although switched off: %v", keys)
 			}
 			continue
 		}
 		if len(keys) != posts {
-			t.Errorf("%d posts carried %d distinct keys", posts, len(keys))
+			t.Errorf("%s: %d posts carried %d distinct keys", style, posts, len(keys))
 		}
 		for k, n := range keys {
-			if n != 1 || !uuid.MatchString(k) {
-				t.Errorf("key %q used %d times (want once, a version 4 UUID)", k, n)
+			if n != 1 || !form.MatchString(k) {
+				t.Errorf("%s: key %q used %d times (want once, of the form %s)", style, k, n, form)
 			}
+		}
+	}
+}
+
+func TestParseKeyStyle(t *testing.T) {
+	tests := []struct {
+		in   string
+		want KeyStyle
+		ok   bool
+	}{
+		{"", KeysLikeStripeGo, true},
+		{"stripe-go", KeysLikeStripeGo, true},
+		{"uuid", KeysUUID, true},
+		{"off", KeysOff, true},
+		{"true", "", false},
+	}
+	for _, tt := range tests {
+		got, err := ParseKeyStyle(tt.in)
+		if got != tt.want || (err == nil) != tt.ok {
+			t.Errorf("ParseKeyStyle(%q) = %q, %v", tt.in, got, err)
 		}
 	}
 }
