@@ -20,7 +20,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
@@ -252,7 +251,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// before it closes the store, after the server has finished its requests.
 	setServeGCPercent()
 	a.RunBackground(ctx)
-	srv := &http.Server{Handler: a.Handler, ReadHeaderTimeout: 10 * time.Second}
+	srv := newHTTPServer(a.Handler, idleTimeout)
 	errs := make(chan error, 1)
 	go func() { errs <- srv.Serve(listener) }()
 	select {

@@ -1,0 +1,19 @@
+package main
+
+import (
+	"net/http"
+	"time"
+)
+
+// idleTimeout closes a keep-alive connection that has carried no request
+// for this long. Without it an idle connection lives as long as its
+// client keeps it: its goroutine and 8 KB of buffers stay, so a burst
+// that opened many connections raised Kassa's memory for good
+// (docs/benchmarks.md, thirty minutes at 1,500/s).
+const idleTimeout = 2 * time.Minute
+
+// newHTTPServer is the API's server: headers must arrive within 10 s,
+// and idle connections are closed after idle.
+func newHTTPServer(h http.Handler, idle time.Duration) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: idle}
+}
