@@ -55,10 +55,10 @@ func (w *WebhookResult) Lags() []time.Duration { return w.lags }
 // A cause (an event type and the id of the object a request changed) and
 // an event id are kept as 64-bit hashes, and times as Unix nanoseconds.
 // The maps then hold no pointers, so the garbage collector never scans
-// them: a long run keeps millions of entries, and scanning them took
-// enough of the shared cores to show as stalls in the server it measured.
-// Two of a run's few million values sharing a hash is a chance of about
-// one in ten million.
+// them: a long run keeps millions of entries, which would otherwise be
+// scanned on every cycle, on the cores the measured server shares. Two of
+// a run's few million values sharing a hash is a chance of about one in
+// a few million.
 type cause uint64
 
 func causeOf(event, id string) cause { return cause(hash64(event, id)) }
