@@ -24,21 +24,20 @@ func TestServeRefusesBadSettings(t *testing.T) {
 		{env: map[string]string{"KASSA_SQLITE_SYNCHRONOUS": "extra"}, want: `"extra": want normal or full`},
 	}
 	for _, tt := range tests {
-		for k, v := range tt.env {
-			t.Setenv(k, v)
-		}
-		db := filepath.Join(t.TempDir(), "kassa.db")
-		var out bytes.Buffer
-		args := append([]string{"serve", "--db", db, "--addr", "127.0.0.1:0"}, tt.args...)
-		err := run(context.Background(), args, &out, &out)
-		if err == nil || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("%v %v: error %v, want %q", tt.args, tt.env, err, tt.want)
-		}
-		if _, statErr := os.Stat(db); !os.IsNotExist(statErr) {
-			t.Errorf("%v %v: the database was created (%v)", tt.args, tt.env, statErr)
-		}
-		for k := range tt.env {
-			os.Unsetenv(k)
-		}
+		t.Run(tt.want, func(t *testing.T) {
+			for k, v := range tt.env {
+				t.Setenv(k, v) // undone when the subtest ends
+			}
+			db := filepath.Join(t.TempDir(), "kassa.db")
+			var out bytes.Buffer
+			args := append([]string{"serve", "--db", db, "--addr", "127.0.0.1:0"}, tt.args...)
+			err := run(context.Background(), args, &out, &out)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("%v %v: error %v, want %q", tt.args, tt.env, err, tt.want)
+			}
+			if _, statErr := os.Stat(db); !os.IsNotExist(statErr) {
+				t.Errorf("%v %v: the database was created (%v)", tt.args, tt.env, statErr)
+			}
+		})
 	}
 }
