@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"time"
@@ -62,7 +61,7 @@ func (s *Server) changeRevealing(w http.ResponseWriter, r *request, fn func(ctx 
 		if err != nil {
 			return err
 		}
-		body, err := json.Marshal(obj)
+		body, err := marshalView(obj)
 		if err != nil {
 			return err
 		}
@@ -114,7 +113,7 @@ func run(ctx context.Context, tx store.Tx, fn func(context.Context, store.Tx) (a
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(obj)
+	return marshalView(obj)
 }
 
 // claim takes the key in tx, or returns the stored response to replay, or

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"time"
 
 	"kassa/internal/checkout"
@@ -275,7 +274,7 @@ func renderEvent(e *store.Event) map[string]any {
 
 // EventJSON is an event's wire JSON, as GET /v1/events/{id} shows it and
 // webhooks deliver it.
-func EventJSON(e *store.Event) ([]byte, error) { return json.Marshal(renderEvent(e)) }
+func EventJSON(e *store.Event) ([]byte, error) { return marshalView(renderEvent(e)) }
 
 // renderList is Stripe's list envelope around rendered items.
 func renderList[T any](url string, items []T, hasMore bool, render func(T) map[string]any) map[string]any {

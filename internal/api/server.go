@@ -5,7 +5,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -127,7 +126,7 @@ func WithRequestID(next http.Handler) http.Handler {
 }
 
 func writeJSON(w http.ResponseWriter, status int, body any) {
-	data, err := json.Marshal(body)
+	data, err := marshalView(body)
 	if err != nil {
 		http.Error(w, `{"error":{"type":"api_error","message":"Kassa could not encode its response."}}`, http.StatusInternalServerError)
 		return

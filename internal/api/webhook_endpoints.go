@@ -68,7 +68,7 @@ func (s *Server) createWebhookEndpoint(w http.ResponseWriter, r *request) error 
 			return nil, err
 		}
 		view["secret"] = orNil(secret)
-		return json.Marshal(view)
+		return marshalView(view)
 	})
 }
 

@@ -107,16 +107,24 @@ func (t *txn) InsertEvents(ctx context.Context, events []*store.Event) error {
 }
 
 func (t *txn) ClaimIdempotencyKey(ctx context.Context, r store.IdempotentRequest, staleBefore time.Time) (*store.IdempotentRequest, error) {
+	// Nearly every key is new: one insert claims it, and only a key seen
+	// before costs a read. The single writer means no one else can take or
+	// release the key between the insert and the read.
+	res, err := t.tx.ExecContext(ctx, `
+		INSERT INTO idempotency_keys (account_id, key, endpoint, params_hash, claim, status, body, created)
+		VALUES (?, ?, ?, ?, ?, 0, NULL, ?) ON CONFLICT (account_id, key) DO NOTHING`,
+		r.AccountID, r.Key, r.Endpoint, r.ParamsHash, r.Claim, nanos(r.Created))
+	if err != nil {
+		return nil, err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return nil, err
+	}
 	existing, err := t.IdempotentRequest(ctx, r.AccountID, r.Key)
-	switch {
-	case err == store.ErrNotFound:
-		_, err = t.tx.ExecContext(ctx, `
-			INSERT INTO idempotency_keys (account_id, key, endpoint, params_hash, claim, status, body, created)
-			VALUES (?, ?, ?, ?, ?, 0, NULL, ?)`, r.AccountID, r.Key, r.Endpoint, r.ParamsHash, r.Claim, nanos(r.Created))
+	if err != nil {
 		return nil, err
-	case err != nil:
-		return nil, err
-	case existing.Status == 0 && existing.Created.Before(staleBefore):
+	}
+	if existing.Status == 0 && existing.Created.Before(staleBefore) {
 		// The holder died mid-request: its effects, had they committed,
 		// would have completed the key in the same transaction.
 		_, err = t.tx.ExecContext(ctx, `
