@@ -199,8 +199,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if *perEndpoint < 1 || *perEndpoint > delivery.DefaultConcurrency {
-		return fmt.Errorf("--webhook-per-endpoint (KASSA_WEBHOOK_PER_ENDPOINT) %d: want 1 to %d", *perEndpoint, delivery.DefaultConcurrency)
+	if *perEndpoint < 1 || *perEndpoint > delivery.MaxPerEndpoint {
+		return fmt.Errorf("--webhook-per-endpoint (KASSA_WEBHOOK_PER_ENDPOINT) %d: want 1 to %d", *perEndpoint, delivery.MaxPerEndpoint)
 	}
 	db, dbOptions, err := dbSettings()
 	if err != nil {

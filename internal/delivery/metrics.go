@@ -35,7 +35,7 @@ func NewMetrics(reg prometheus.Registerer, st store.Store, clk clock.Clock) *Met
 		}, []string{"outcome"}),
 		lag: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "kassa_webhook_delivery_lag_seconds",
-			Help:    "How late an attempt was picked up after it was due.",
+			Help:    "How late an attempt started after it was due.",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300},
 		}),
 		latency: prometheus.NewHistogram(prometheus.HistogramOpts{

@@ -102,6 +102,79 @@ func TestRunDeliversEachEventOnceWithinTheEndpointLimit(t *testing.T) {
 	}
 }
 
+// A finished request is followed at once by the endpoint's next claimed
+// delivery, not after the store write that records its answer: with that
+// write held up, every claimed delivery still reaches the receiver.
+func TestRequestsGoOnWhileAnswersAreRecorded(t *testing.T) {
+	const perEndpoint = 2
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var mu sync.Mutex
+	received := map[string]bool{}
+	allReceived := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		received[string(body)] = true
+		if len(received) == 2*perEndpoint {
+			close(allReceived)
+		}
+	}))
+	defer srv.Close()
+	s := openStore(t)
+	owe(t, s, "we_1", srv.URL, 2*perEndpoint) // as many as one claim takes
+	recordedEarly := make(chan struct{}, 1)
+	held := &recordingHeld{Store: s, until: allReceived, early: recordedEarly}
+
+	sender := New(Config{PerEndpoint: perEndpoint, PollInterval: 5 * time.Millisecond})
+	sender.Store, sender.Clock = held, clock.System{}
+	sender.Secret = func(*webhooks.Endpoint) (string, error) { return "whsec_test", nil }
+	sender.Render = func(e *store.Event) ([]byte, error) { return []byte(e.ID), nil }
+	done := make(chan struct{})
+	go func() { sender.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	select {
+	case <-allReceived:
+	case <-recordedEarly:
+		mu.Lock()
+		defer mu.Unlock()
+		t.Fatalf("the receiver got %d of %d deliveries before the first answers were recorded", len(received), 2*perEndpoint)
+	case <-time.After(10 * time.Second):
+		t.Fatal("not all deliveries arrived within 10s")
+	}
+}
+
+// recordingHeld holds up every write that records outcomes until until
+// closes, or for two seconds, after which it reports on early.
+type recordingHeld struct {
+	store.Store
+	until <-chan struct{}
+	early chan<- struct{}
+}
+
+func (h *recordingHeld) Write(ctx context.Context, fn func(store.Tx) error) error {
+	return h.Store.Write(ctx, func(tx store.Tx) error { return fn(heldTx{tx, h}) })
+}
+
+type heldTx struct {
+	store.Tx
+	h *recordingHeld
+}
+
+func (t heldTx) RecordOutcomes(ctx context.Context, outcomes []webhooks.Outcome) (int, error) {
+	select {
+	case <-t.h.until:
+	case <-time.After(2 * time.Second):
+		select {
+		case t.h.early <- struct{}{}:
+		default:
+		}
+	}
+	return t.Tx.RecordOutcomes(ctx, outcomes)
+}
+
 // The endpoint's secret cannot be opened, the event is gone: each
 // delivery says why it was not sent, and the others are sent.
 func TestPrepareSaysWhyADeliveryCannotBeSent(t *testing.T) {

@@ -27,20 +27,29 @@ import (
 
 // Defaults of Config.
 const (
-	DefaultConcurrency = 64
+	DefaultConcurrency = 128
 	DefaultPerEndpoint = 16
+	// MaxPerEndpoint lets one endpoint's requests and those claimed to
+	// follow them fill the default Concurrency, no more.
+	MaxPerEndpoint = DefaultConcurrency / 2
 )
 
 // Config tunes the sender; zero values take the defaults.
 type Config struct {
 	// Timeout bounds one request, connection included (default 10s).
 	Timeout time.Duration
-	// Concurrency bounds requests in flight overall (default 64), and
-	// PerEndpoint those to one endpoint (default 16), so a slow endpoint
-	// holds at most PerEndpoint of the sender's slots. One endpoint's
-	// throughput is about PerEndpoint per store write (a few ms at load).
-	Concurrency int
+	// PerEndpoint bounds this sender's requests in flight to one endpoint
+	// (default 16). It claims up to as many more of the endpoint's
+	// deliveries to send next, so a finished request is followed at once
+	// instead of after the store write that records its answer (a few ms
+	// at load, which would otherwise bound an endpoint to PerEndpoint
+	// deliveries per write). Across instances sharing a database an
+	// endpoint has at most twice PerEndpoint deliveries claimed.
 	PerEndpoint int
+	// Concurrency bounds the deliveries a sender holds, in flight or next
+	// (default 128). A hanging endpoint holds at most 2×PerEndpoint of
+	// them: at the defaults it takes four to leave no room for others.
+	Concurrency int
 	// PollInterval is how often the outbox is checked when idle (default 50ms).
 	PollInterval time.Duration
 	// MaxResponseBytes of a receiver's answer are read, the rest dropped (default 64 KiB).
@@ -142,34 +151,42 @@ func forbidPrivate(network, address string, _ syscall.RawConn) error {
 //
 // One loop talks to the store: each of its writes records the outcomes
 // that came in since the last one and claims as many deliveries as there
-// are free slots, so a delivery costs one write, not two, and the writes
-// batch themselves (outcomes pile up while a write commits).
+// is room for, so a delivery costs one write, not two, and the writes
+// batch themselves (outcomes pile up while a write commits). Claimed
+// deliveries wait in their endpoint's lane; whoever finishes a request
+// takes the next one of the same endpoint, without waiting for the loop.
 func (s *Sender) Run(ctx context.Context) {
-	outcomes := make(chan webhooks.Outcome, s.cfg.Concurrency) // never blocks: one per slot
+	outcomes := make(chan webhooks.Outcome, s.cfg.Concurrency) // never blocks: one per held delivery
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	ticker := time.NewTicker(s.cfg.PollInterval)
 	defer ticker.Stop()
-	inFlight, busy := 0, false
+	lanes := newLanes(s.cfg.PerEndpoint)
+	send := func(j *job) {
+		defer wg.Done()
+		for ; j != nil; j = lanes.next(j.delivery.EndpointID) {
+			o, ok := s.attempt(ctx, j)
+			if !ok {
+				return
+			}
+			outcomes <- o
+		}
+	}
+	held, busy := 0, false
 	var batch []webhooks.Outcome
 	for {
 		batch = drain(outcomes, batch)
-		inFlight -= len(batch)
-		claimed, err := s.exchange(ctx, batch, s.cfg.Concurrency-inFlight, busy)
+		held -= len(batch)
+		claimed, err := s.exchange(ctx, batch, s.cfg.Concurrency-held, busy)
 		if err != nil && ctx.Err() == nil {
 			// Unrecorded attempts are made again once their leases run out.
 			s.Logger.Error("recording and claiming webhook deliveries", "error", err)
 		}
 		batch, busy = batch[:0], len(claimed) > 0
-		inFlight += len(claimed)
-		for _, j := range s.prepare(ctx, claimed) {
+		held += len(claimed)
+		for _, j := range lanes.add(s.prepare(ctx, claimed)) {
 			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if o, ok := s.attempt(ctx, j); ok {
-					outcomes <- o
-				}
-			}()
+			go send(j)
 		}
 		select {
 		case <-ctx.Done():
@@ -195,17 +212,17 @@ func drain(ch <-chan webhooks.Outcome, batch []webhooks.Outcome) []webhooks.Outc
 
 // exchange records outcomes and leases up to free due deliveries, in one
 // write. With nothing to record and no work found last time (busy false),
-// it first looks through the read pool whether anything is due, so an idle
-// sender does not take the single writer every poll.
+// it first asks the read pool whether anything is due, so an idle sender
+// does not take the single writer every poll.
 func (s *Sender) exchange(ctx context.Context, outcomes []webhooks.Outcome, free int, busy bool) ([]*webhooks.Delivery, error) {
 	now := s.Clock.Now()
 	if len(outcomes) == 0 && !busy {
-		var backlog store.Backlog
+		var due bool
 		if err := s.Store.Read(ctx, func(r store.Reader) error {
 			var err error
-			backlog, err = r.DeliveryBacklog(ctx, now)
+			due, err = r.DeliveryDue(ctx, now)
 			return err
-		}); err != nil || backlog.Due == 0 {
+		}); err != nil || !due {
 			return nil, err
 		}
 	}
@@ -226,7 +243,7 @@ func (s *Sender) exchange(ctx context.Context, outcomes []webhooks.Outcome, free
 		var err error
 		claimed, err = tx.ClaimDeliveries(ctx, store.Claim{
 			Claim: ids.Random(16), Now: now, LeaseUntil: now.Add(s.lease()),
-			Limit: free, PerEndpoint: s.cfg.PerEndpoint,
+			Limit: free, PerEndpoint: 2 * s.cfg.PerEndpoint,
 		})
 		return err
 	})
@@ -237,16 +254,15 @@ func (s *Sender) exchange(ctx context.Context, outcomes []webhooks.Outcome, free
 		for _, o := range outcomes {
 			s.Metrics.count(o)
 		}
-		for _, d := range claimed {
-			s.Metrics.lag.Observe(now.Sub(d.NextAttemptAt).Seconds())
-		}
 	}
 	return claimed, nil
 }
 
-// lease outlasts a request by a margin, so a live sender's lease never runs
-// out under it; a dead sender's runs out that long after it died.
-func (s *Sender) lease() time.Duration { return s.cfg.Timeout + 5*time.Second }
+// lease outlasts a delivery's wait in its lane (until one of the requests
+// ahead of it ends: at most a timeout) and its own request, by a margin,
+// so a live sender's lease never runs out under it; a dead sender's runs
+// out that long after it died.
+func (s *Sender) lease() time.Duration { return 2*s.cfg.Timeout + 5*time.Second }
 
 // job is a claimed delivery with what sending it takes.
 type job struct {
@@ -322,6 +338,9 @@ func (s *Sender) prepare(ctx context.Context, claimed []*webhooks.Delivery) []*j
 // nothing to record (shutting down: the lease will run out instead).
 func (s *Sender) attempt(ctx context.Context, j *job) (webhooks.Outcome, bool) {
 	a := webhooks.Attempt{At: s.Clock.Now(), Error: j.problem}
+	if s.Metrics != nil {
+		s.Metrics.lag.Observe(a.At.Sub(j.delivery.NextAttemptAt).Seconds())
+	}
 	if j.problem == "" {
 		a.StatusCode, a.Latency, a.Error = s.post(ctx, j.endpoint, j.secret, j.event)
 		if ctx.Err() != nil {

@@ -95,6 +95,10 @@ type Reader interface {
 	ListDeliveries(ctx context.Context, accountID string, q ListQuery) ([]*webhooks.Delivery, bool, error)
 	// DeliveryBacklog counts what is still owed, across accounts.
 	DeliveryBacklog(ctx context.Context, now time.Time) (Backlog, error)
+	// DeliveryDue tells whether any delivery is due by now and not
+	// leased. Unlike DeliveryBacklog it stops at the first, so it costs
+	// the same however long the backlog is.
+	DeliveryDue(ctx context.Context, now time.Time) (bool, error)
 
 	Refund(ctx context.Context, accountID, id string) (*payments.Refund, error)
 	ListRefunds(ctx context.Context, accountID string, q ListQuery) ([]*payments.Refund, bool, error)

@@ -24,10 +24,11 @@ const (
 
 // write is one Write call waiting for the committer.
 type write struct {
-	ctx   context.Context
-	fn    func(store.Tx) error
-	state atomic.Int32
-	done  chan error // buffered: the committer never waits for a caller
+	ctx    context.Context
+	fn     func(store.Tx) error
+	queued time.Time
+	state  atomic.Int32
+	done   chan error // buffered: the committer never waits for a caller
 }
 
 // errClosed answers writes that arrive while the store closes.
@@ -44,7 +45,7 @@ var errClosed = errors.New("sqlite: store closed")
 // changes durable. SQLite's cost per commit (writing the changed pages to
 // the WAL) is then paid once for many writes.
 func (s *Store) Write(ctx context.Context, fn func(store.Tx) error) error {
-	w := &write{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	w := &write{ctx: ctx, fn: fn, queued: time.Now(), done: make(chan error, 1)}
 	wait := time.NewTimer(s.lockWait)
 	defer wait.Stop()
 	select {
@@ -128,6 +129,12 @@ func (s *Store) commitBatch(batch []*write) {
 	if len(live) == 0 {
 		return
 	}
+	start := time.Now()
+	var waited time.Duration
+	for _, w := range live {
+		waited += start.Sub(w.queued)
+	}
+	defer s.writerCounters.count(len(live), waited, start)
 	ctx := context.Background()
 	results := make([]error, len(live))
 	// Runs once the connection is back in the pool, where it can prepare.

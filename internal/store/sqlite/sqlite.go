@@ -30,10 +30,11 @@ type Store struct {
 	// writerStmts and readerStmts are the pools' prepared statements.
 	writerStmts, readerStmts *statements
 	// writes queue for commitLoop, which alone uses the writer (commit.go).
-	writes        chan *write
-	quit, stopped chan struct{}
-	closeOnce     sync.Once
-	commits       atomic.Int64 // transactions committed, for tests
+	writes         chan *write
+	quit, stopped  chan struct{}
+	closeOnce      sync.Once
+	commits        atomic.Int64   // transactions committed, for tests
+	writerCounters writerCounters // for WriterStats (stats.go)
 	// checkpointer copies the WAL into the database (checkpoint.go).
 	checkpointer        *sql.DB
 	checkpointerStopped chan struct{}

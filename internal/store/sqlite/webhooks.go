@@ -114,6 +114,15 @@ func (r *reader) DeliveryBacklog(ctx context.Context, now time.Time) (store.Back
 	return b, err
 }
 
+func (r *reader) DeliveryDue(ctx context.Context, now time.Time) (bool, error) {
+	var due bool
+	err := r.q.QueryRowContext(ctx, `
+		SELECT EXISTS (SELECT 1 FROM webhook_deliveries
+		               WHERE status = 'pending' AND next_attempt_at <= ?1 AND (lease_until IS NULL OR lease_until <= ?1))`,
+		nanos(now)).Scan(&due)
+	return due, err
+}
+
 func marks(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }
 
 func (t *txn) InsertWebhookEndpoint(ctx context.Context, e *webhooks.Endpoint) error {

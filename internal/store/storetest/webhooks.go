@@ -220,6 +220,24 @@ func testClaimsAreFair(t *testing.T, s store.Store) {
 		if err != nil || b.Pending != 23 || b.Due != 16 || !b.OldestDue.Equal(t0.Add(-time.Hour)) {
 			t.Fatalf("backlog %+v %v", b, err)
 		}
+		// Due ones remain (only the per-endpoint limit holds them back);
+		// before the first was due, none was.
+		for at, want := range map[time.Time]bool{t0.Add(time.Second): true, t0.Add(-2 * time.Hour): false} {
+			if due, err := r.DeliveryDue(ctx, at); err != nil || due != want {
+				t.Fatalf("due at %v: %v %v, want %v", at, due, err, want)
+			}
+		}
+		return nil
+	})
+	// Once every due delivery is leased, nothing is due until the leases run out.
+	got = claim(t, s, "c5", t0.Add(time.Second), 100, 100)
+	read(t, s, func(r store.Reader) error {
+		if due, err := r.DeliveryDue(ctx, t0.Add(time.Second)); err != nil || due {
+			t.Fatalf("due with everything leased (%d claimed): %v %v", len(got), due, err)
+		}
+		if due, err := r.DeliveryDue(ctx, t0.Add(2*time.Minute)); err != nil || !due {
+			t.Fatalf("not due after the leases ran out: %v %v", due, err)
+		}
 		return nil
 	})
 }

@@ -1,0 +1,32 @@
+package app
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"kassa/internal/store"
+	"kassa/internal/store/sqlite"
+)
+
+// registerStoreMetrics exposes the SQLite writer's counters: its busy
+// rate is how close the single writer is to its ceiling. PostgreSQL has
+// no such writer (its own statistics views tell its load).
+func registerStoreMetrics(registry *prometheus.Registry, st store.Store) {
+	w, ok := st.(interface{ WriterStats() sqlite.WriterStats })
+	if !ok {
+		return
+	}
+	counter := func(name, help string, value func(sqlite.WriterStats) float64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
+			func() float64 { return value(w.WriterStats()) })
+	}
+	registry.MustRegister(
+		counter("kassa_sqlite_write_batches_total", "Transactions run by the single SQLite writer, each a group of writes sharing one commit.",
+			func(s sqlite.WriterStats) float64 { return float64(s.Batches) }),
+		counter("kassa_sqlite_writes_total", "Writes run by the single SQLite writer.",
+			func(s sqlite.WriterStats) float64 { return float64(s.Writes) }),
+		counter("kassa_sqlite_writer_busy_seconds_total", "Time the single SQLite writer spent running and committing writes; its rate is the writer's utilization (1 is saturated).",
+			func(s sqlite.WriterStats) float64 { return s.Busy.Seconds() }),
+		counter("kassa_sqlite_write_wait_seconds_total", "Time writes waited for the single SQLite writer, summed; divided by the writes, their average wait.",
+			func(s sqlite.WriterStats) float64 { return s.Waited.Seconds() }),
+	)
+}
