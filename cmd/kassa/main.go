@@ -59,7 +59,7 @@ Settings also come from the environment: KASSA_ADDR (default 127.0.0.1:8080),
 KASSA_DB (a SQLite file, default kassa.db, or postgres://user:password@host:5432/db),
 KASSA_PUBLIC_URL (default http://ADDR), KASSA_SECRETS_KEY (64 hex characters) or
 KASSA_SECRETS_KEY_FILE (default DB.key; with a database URL one of them is required),
-KASSA_WEBHOOK_TIMEOUT (default 10s), KASSA_WEBHOOK_PER_ENDPOINT (default 16),
+KASSA_WEBHOOK_TIMEOUT (default 10s), KASSA_WEBHOOK_PER_ENDPOINT (default 32),
 KASSA_WEBHOOK_FORBID_PRIVATE, KASSA_SQLITE_SYNCHRONOUS (default normal), KASSA_RATES_FILE and
 KASSA_FEES_FILE (default: built in; see docs/ledger.md), KASSA_SANDBOX_REFUND_DELAY (default
 10s; "off": refunds wait for a test helper), KASSA_PAYGATE_ALLOW_HTTP (default true in the

@@ -17,8 +17,8 @@ func TestServeRefusesBadSettings(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		{args: []string{"--webhook-per-endpoint", "0"}, want: "--webhook-per-endpoint (KASSA_WEBHOOK_PER_ENDPOINT) 0: want 1 to 64"},
-		{args: []string{"--webhook-per-endpoint", "65"}, want: "want 1 to 64"},
+		{args: []string{"--webhook-per-endpoint", "0"}, want: "--webhook-per-endpoint (KASSA_WEBHOOK_PER_ENDPOINT) 0: want 1 to 128"},
+		{args: []string{"--webhook-per-endpoint", "129"}, want: "want 1 to 128"},
 		{env: map[string]string{"KASSA_WEBHOOK_PER_ENDPOINT": "many"}, want: `KASSA_WEBHOOK_PER_ENDPOINT "many": want a number`},
 		{args: []string{"--sqlite-synchronous", "off"}, want: `--sqlite-synchronous (KASSA_SQLITE_SYNCHRONOUS) "off": want normal or full`},
 		{env: map[string]string{"KASSA_SQLITE_SYNCHRONOUS": "extra"}, want: `"extra": want normal or full`},

@@ -117,13 +117,13 @@ func TestRequestsGoOnWhileAnswersAreRecorded(t *testing.T) {
 		mu.Lock()
 		defer mu.Unlock()
 		received[string(body)] = true
-		if len(received) == 2*perEndpoint {
+		if len(received) == claimedPerRequest*perEndpoint {
 			close(allReceived)
 		}
 	}))
 	defer srv.Close()
 	s := openStore(t)
-	owe(t, s, "we_1", srv.URL, 2*perEndpoint) // as many as one claim takes
+	owe(t, s, "we_1", srv.URL, claimedPerRequest*perEndpoint) // as many as one claim takes
 	recordedEarly := make(chan struct{}, 1)
 	held := &recordingHeld{Store: s, until: allReceived, early: recordedEarly}
 
@@ -140,7 +140,7 @@ func TestRequestsGoOnWhileAnswersAreRecorded(t *testing.T) {
 	case <-recordedEarly:
 		mu.Lock()
 		defer mu.Unlock()
-		t.Fatalf("the receiver got %d of %d deliveries before the first answers were recorded", len(received), 2*perEndpoint)
+		t.Fatalf("the receiver got %d of %d deliveries before the first answers were recorded", len(received), claimedPerRequest*perEndpoint)
 	case <-time.After(10 * time.Second):
 		t.Fatal("not all deliveries arrived within 10s")
 	}
