@@ -114,6 +114,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.DBOptions.SQLite.Logger == nil {
+		cfg.DBOptions.SQLite.Logger = cfg.Logger
+	}
 	st, err := stores.Open(ctx, cfg.DB, cfg.DBOptions)
 	if err != nil {
 		return nil, fmt.Errorf("opening database %s: %w", stores.Redact(cfg.DB), err)

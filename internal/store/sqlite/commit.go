@@ -134,12 +134,18 @@ func (s *Store) commitBatch(batch []*write) {
 	for _, w := range live {
 		waited += start.Sub(w.queued)
 	}
-	defer s.writerCounters.count(len(live), waited, start)
+	var commit time.Duration
+	defer func() {
+		s.writerCounters.count(len(live), waited, start)
+		if took := time.Since(start); took > s.slowBatch {
+			s.warnSlow(len(live), took, commit)
+		}
+	}()
 	ctx := context.Background()
 	results := make([]error, len(live))
 	// Runs once the connection is back in the pool, where it can prepare.
 	defer s.writerStmts.prepareNoted(ctx)
-	err := s.inTransaction(ctx, live, results)
+	err := s.inTransaction(ctx, live, results, &commit)
 	for i, w := range live {
 		if err != nil && results[i] == nil {
 			results[i] = err
@@ -151,7 +157,7 @@ func (s *Store) commitBatch(batch []*write) {
 // inTransaction runs live in one transaction, filling results with each
 // write's own error; it returns an error that fails every write that
 // succeeded on its own (the transaction did not commit).
-func (s *Store) inTransaction(ctx context.Context, live []*write, results []error) error {
+func (s *Store) inTransaction(ctx context.Context, live []*write, results []error, commit *time.Duration) error {
 	conn, err := s.writer.Conn(ctx)
 	if err != nil {
 		return translate(err, ctx)
@@ -198,7 +204,10 @@ func (s *Store) inTransaction(ctx context.Context, live []*write, results []erro
 			return nil
 		}
 	}
-	if err := tx.Commit(); err != nil {
+	committing := time.Now()
+	err = tx.Commit()
+	*commit = time.Since(committing)
+	if err != nil {
 		return translate(err, ctx)
 	}
 	s.commits.Add(1)

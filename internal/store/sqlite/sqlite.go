@@ -5,10 +5,12 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"runtime"
 	"strconv"
@@ -35,6 +37,11 @@ type Store struct {
 	closeOnce      sync.Once
 	commits        atomic.Int64   // transactions committed, for tests
 	writerCounters writerCounters // for WriterStats (stats.go)
+	// logger hears of batches slower than slowBatch, with the WAL's size
+	// (walPath) then.
+	logger    *slog.Logger
+	walPath   string
+	slowBatch time.Duration
 	// checkpointer copies the WAL into the database (checkpoint.go).
 	checkpointer        *sql.DB
 	checkpointerStopped chan struct{}
@@ -77,6 +84,9 @@ func ParseSynchronous(s string) (Synchronous, error) {
 // Options tune the store; the zero value is Kassa's default.
 type Options struct {
 	Synchronous Synchronous // empty: SyncNormal
+	// Logger gets a warning for each write batch that holds the writer
+	// longer than slowBatch (nil: slog.Default()).
+	Logger *slog.Logger
 }
 
 // Open opens (creating if needed) the database at path with the default
@@ -139,6 +149,7 @@ func OpenWith(ctx context.Context, path string, opts Options) (*Store, error) {
 	checkpointer.SetMaxOpenConns(1)
 	s := &Store{
 		writer: writer, reader: reader, checkpointer: checkpointer, lockWait: 5 * time.Second,
+		walPath: path + "-wal", logger: cmp.Or(opts.Logger, slog.Default()), slowBatch: slowBatch,
 		writerStmts: newStatements(writer), readerStmts: newStatements(reader),
 		writes: make(chan *write, 4*maxBatch), quit: make(chan struct{}), stopped: make(chan struct{}),
 		checkpointerStopped: make(chan struct{}),

@@ -1,9 +1,15 @@
 package sqlite
 
 import (
+	"os"
 	"sync/atomic"
 	"time"
 )
+
+// slowBatch is how long a batch may hold the writer before it is logged
+// (Store.slowBatch, shorter in tests): every write queued behind it waited
+// as long.
+const slowBatch = time.Second
 
 // WriterStats count the single writer's work since the store opened. The
 // rate of Busy is the writer's utilization: near one second per second,
@@ -40,4 +46,16 @@ func (c *writerCounters) count(n int, waited time.Duration, start time.Time) {
 	c.writes.Add(int64(n))
 	c.waitNanos.Add(int64(waited))
 	c.busyNanos.Add(int64(time.Since(start)))
+}
+
+// warnSlow logs a batch that held the writer for took, commit included,
+// with the WAL's size then: a commit that also checkpoints a long WAL
+// into a large file is the usual suspect.
+func (s *Store) warnSlow(writes int, took, commit time.Duration) {
+	var walBytes int64
+	if fi, err := os.Stat(s.walPath); err == nil {
+		walBytes = fi.Size()
+	}
+	s.logger.Warn("sqlite: a write batch held the single writer", "writes", writes, "took", took,
+		"commit", commit, "wal_bytes", walBytes, "checkpointed_frames", s.checkpointed.Load())
 }

@@ -1,8 +1,11 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -54,5 +57,34 @@ func TestWriterStats(t *testing.T) {
 	// Each queued write waited for the rest of the held one.
 	if waited := got.Waited - before.Waited; waited < queued*hold/2 {
 		t.Errorf("waited %v in all, want at least %v", waited, queued*hold/2)
+	}
+}
+
+// A batch that holds the writer too long is logged with what it did.
+func TestSlowBatchIsLogged(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	var log bytes.Buffer
+	s.logger = slog.New(slog.NewTextHandler(&log, nil))
+	s.slowBatch = 20 * time.Millisecond
+	write := func(hold time.Duration) {
+		t.Helper()
+		if err := s.Write(ctx, func(tx store.Tx) error {
+			time.Sleep(hold)
+			return tx.InsertAccount(ctx, store.Account{ID: fmt.Sprint("acct_", hold), Name: "Shop", APIVersion: "v"})
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(0)
+	if log.Len() != 0 {
+		t.Fatalf("a quick batch was logged: %s", log.String())
+	}
+	write(40 * time.Millisecond)
+	line := log.String()
+	for _, want := range []string{"level=WARN", "held the single writer", "writes=1", "commit=", "wal_bytes="} {
+		if !strings.Contains(line, want) {
+			t.Errorf("log %q lacks %q", line, want)
+		}
 	}
 }
