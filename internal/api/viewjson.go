@@ -55,50 +55,9 @@ func (e *viewEncoder) value(v any) error {
 	case bool:
 		e.buf = strconv.AppendBool(e.buf, v)
 	case map[string]any:
-		if v == nil {
-			e.buf = append(e.buf, "null"...)
-			return nil
-		}
-		keys := e.sortedKeys(len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		e.depth++
-		defer func() { e.depth--; e.keys[e.depth] = keys[:0] }()
-		e.buf = append(e.buf, '{')
-		for i, k := range keys {
-			if i > 0 {
-				e.buf = append(e.buf, ',')
-			}
-			e.buf = appendJSONString(e.buf, k)
-			e.buf = append(e.buf, ':')
-			if err := e.value(v[k]); err != nil {
-				return err
-			}
-		}
-		e.buf = append(e.buf, '}')
+		return object(e, v, e.value)
 	case map[string]string:
-		if v == nil {
-			e.buf = append(e.buf, "null"...)
-			return nil
-		}
-		keys := e.sortedKeys(len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		e.keys[e.depth] = keys[:0]
-		e.buf = append(e.buf, '{')
-		for i, k := range keys {
-			if i > 0 {
-				e.buf = append(e.buf, ',')
-			}
-			e.buf = appendJSONString(e.buf, k)
-			e.buf = append(e.buf, ':')
-			e.buf = appendJSONString(e.buf, v[k])
-		}
-		e.buf = append(e.buf, '}')
+		return object(e, v, e.str)
 	case []any:
 		return slice(e, v)
 	case []map[string]any:
@@ -108,6 +67,39 @@ func (e *viewEncoder) value(v any) error {
 	default:
 		return e.other(v)
 	}
+	return nil
+}
+
+func (e *viewEncoder) str(s string) error {
+	e.buf = appendJSONString(e.buf, s)
+	return nil
+}
+
+// object writes m with its keys in order, each value by value.
+func object[V any](e *viewEncoder, m map[string]V, value func(V) error) error {
+	if m == nil {
+		e.buf = append(e.buf, "null"...)
+		return nil
+	}
+	keys := e.sortedKeys(len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	e.depth++
+	defer func() { e.depth--; e.keys[e.depth] = keys[:0] }()
+	e.buf = append(e.buf, '{')
+	for i, k := range keys {
+		if i > 0 {
+			e.buf = append(e.buf, ',')
+		}
+		e.buf = appendJSONString(e.buf, k)
+		e.buf = append(e.buf, ':')
+		if err := value(m[k]); err != nil {
+			return err
+		}
+	}
+	e.buf = append(e.buf, '}')
 	return nil
 }
 
