@@ -46,12 +46,7 @@ func TestRunDeliversEachEventOnceWithinTheEndpointLimit(t *testing.T) {
 
 	owe(t, s, "we_1", srv.URL, events)
 
-	sender := New(Config{PerEndpoint: perEndpoint, PollInterval: 5 * time.Millisecond})
-	sender.Store, sender.Clock = s, clock.System{}
-	sender.Secret = func(*webhooks.Endpoint) (string, error) { return "whsec_test", nil }
-	sender.Render = func(e *store.Event) ([]byte, error) { return []byte(e.ID), nil }
-	done := make(chan struct{})
-	go func() { sender.Run(ctx); close(done) }()
+	done := runSender(ctx, s, perEndpoint)
 
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -127,12 +122,7 @@ func TestRequestsGoOnWhileAnswersAreRecorded(t *testing.T) {
 	recordedEarly := make(chan struct{}, 1)
 	held := &recordingHeld{Store: s, until: allReceived, early: recordedEarly}
 
-	sender := New(Config{PerEndpoint: perEndpoint, PollInterval: 5 * time.Millisecond})
-	sender.Store, sender.Clock = held, clock.System{}
-	sender.Secret = func(*webhooks.Endpoint) (string, error) { return "whsec_test", nil }
-	sender.Render = func(e *store.Event) ([]byte, error) { return []byte(e.ID), nil }
-	done := make(chan struct{})
-	go func() { sender.Run(ctx); close(done) }()
+	done := runSender(ctx, held, perEndpoint)
 	defer func() { cancel(); <-done }()
 
 	select {
@@ -217,6 +207,18 @@ func TestPrepareSaysWhyADeliveryCannotBeSent(t *testing.T) {
 			t.Errorf("%s: problem %q secret %q event %q; want %+v", claimed[i].ID, j.problem, j.secret, event, want[i])
 		}
 	}
+}
+
+// runSender runs a sender on st that posts each event's id, signed with a
+// fixed secret, until ctx ends; done closes when it has stopped.
+func runSender(ctx context.Context, st store.Store, perEndpoint int) (done <-chan struct{}) {
+	sender := New(Config{PerEndpoint: perEndpoint, PollInterval: 5 * time.Millisecond})
+	sender.Store, sender.Clock = st, clock.System{}
+	sender.Secret = func(*webhooks.Endpoint) (string, error) { return "whsec_test", nil }
+	sender.Render = func(e *store.Event) ([]byte, error) { return []byte(e.ID), nil }
+	stopped := make(chan struct{})
+	go func() { sender.Run(ctx); close(stopped) }()
+	return stopped
 }
 
 func openStore(t *testing.T) store.Store {
