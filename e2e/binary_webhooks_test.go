@@ -18,7 +18,7 @@ func TestBinaryCrashLosesNoWebhook(t *testing.T) {
 	t.Parallel() // mostly waiting for the dead process's leases: let other tests run meanwhile
 	db := testdb.DSN(t)
 	r := newReceiver(t)
-	// A short timeout makes a dead process's leases run out sooner (four timeouts + 5s).
+	// A short timeout makes a dead process's leases run out sooner (timeout + 10s).
 	flags := []string{"--webhook-timeout", "2s"}
 	p := runKassa(t, db, flags...)
 	sk := p.key("sk")

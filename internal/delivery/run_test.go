@@ -136,6 +136,82 @@ func TestRequestsGoOnWhileAnswersAreRecorded(t *testing.T) {
 	}
 }
 
+// A claimed delivery that waited in its lane longer than laneWait (behind
+// a slow request) is not sent late: it is left for its lease to run out,
+// which is all the lease has to cover.
+func TestLateDeliveriesAreLeftToTheirLease(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var mu sync.Mutex
+	var received []string
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		received = append(received, string(body))
+		first := len(received) == 1
+		mu.Unlock()
+		if first {
+			<-release
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	s := openStore(t)
+	owe(t, s, "we_1", srv.URL, claimedPerRequest) // one request at a time, three waiting behind it
+
+	const laneWait = 50 * time.Millisecond
+	done := runSender(ctx, s, 1, func(s *Sender) { s.laneWait = laneWait })
+	defer func() { cancel(); <-done }()
+
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		mu.Lock()
+		n := len(received)
+		mu.Unlock()
+		if n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the first delivery never arrived")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(3 * laneWait) // the three behind it wait past laneWait
+	release <- struct{}{}
+	// The first is recorded; the three that waited too long stay owed,
+	// leased, and are not sent.
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		var backlog store.Backlog
+		if err := s.Read(ctx, func(r store.Reader) error {
+			var err error
+			backlog, err = r.DeliveryBacklog(ctx, time.Now())
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if backlog.Pending < claimedPerRequest-1 {
+			t.Fatalf("the deliveries that waited too long were sent late: %+v", backlog)
+		}
+		if backlog.Pending == claimedPerRequest-1 {
+			if backlog.Due != 0 {
+				t.Fatalf("the late deliveries are not leased any more: %+v", backlog)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the first delivery's outcome was not recorded: %+v", backlog)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(received) != 1 {
+		t.Fatalf("%d requests; the ones that waited too long were sent late: %v", len(received), received)
+	}
+}
+
 // recordingHeld holds up every write that records outcomes until until
 // closes, or for two seconds, after which it reports on early.
 type recordingHeld struct {
@@ -210,12 +286,16 @@ func TestPrepareSaysWhyADeliveryCannotBeSent(t *testing.T) {
 }
 
 // runSender runs a sender on st that posts each event's id, signed with a
-// fixed secret, until ctx ends; done closes when it has stopped.
-func runSender(ctx context.Context, st store.Store, perEndpoint int) (done <-chan struct{}) {
+// fixed secret, until ctx ends; done closes when it has stopped. adjust
+// changes the sender before it starts.
+func runSender(ctx context.Context, st store.Store, perEndpoint int, adjust ...func(*Sender)) (done <-chan struct{}) {
 	sender := New(Config{PerEndpoint: perEndpoint, PollInterval: 5 * time.Millisecond})
 	sender.Store, sender.Clock = st, clock.System{}
 	sender.Secret = func(*webhooks.Endpoint) (string, error) { return "whsec_test", nil }
 	sender.Render = func(e *store.Event) ([]byte, error) { return []byte(e.ID), nil }
+	for _, a := range adjust {
+		a(sender)
+	}
 	stopped := make(chan struct{})
 	go func() { sender.Run(ctx); close(stopped) }()
 	return stopped

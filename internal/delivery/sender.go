@@ -34,6 +34,12 @@ const (
 	MaxPerEndpoint = DefaultConcurrency / claimedPerRequest
 )
 
+// maxLaneWait is how long a claimed delivery may wait in its endpoint's
+// lane for a request ahead of it to end. One that waited longer is not
+// sent but left for its lease to run out, so a lease need only cover this
+// wait and one request, however slow the endpoint.
+const maxLaneWait = 5 * time.Second
+
 // claimedPerRequest is how many of an endpoint's deliveries a sender may
 // hold per request it lets run there: the one in flight and three to send
 // after it. One would bridge the store write that records an answer on an
@@ -56,7 +62,8 @@ type Config struct {
 	PerEndpoint int
 	// Concurrency bounds the deliveries a sender holds, in flight or next
 	// (default 512). A hanging endpoint holds at most 4×PerEndpoint of
-	// them: at the defaults it takes four to leave no room for others.
+	// them, those waiting behind its requests for at most maxLaneWait: at
+	// the defaults it takes four to leave no room for others.
 	Concurrency int
 	// PollInterval is how often the outbox is checked when idle (default 50ms).
 	PollInterval time.Duration
@@ -104,12 +111,14 @@ type Sender struct {
 	client *http.Client
 	// Jitter returns a uniform number in [0, 1) for retry jitter.
 	jitter func() float64
+	// laneWait is maxLaneWait (shorter in tests).
+	laneWait time.Duration
 }
 
 // New makes a sender; set its exported fields before Run.
 func New(cfg Config) *Sender {
 	cfg = cfg.withDefaults()
-	s := &Sender{cfg: cfg, jitter: rand.Float64, Logger: slog.Default()}
+	s := &Sender{cfg: cfg, jitter: rand.Float64, Logger: slog.Default(), laneWait: maxLaneWait}
 	s.client = NewClient(cfg)
 	return s
 }
@@ -164,7 +173,7 @@ func forbidPrivate(network, address string, _ syscall.RawConn) error {
 // deliveries wait in their endpoint's lane; whoever finishes a request
 // takes the next one of the same endpoint, without waiting for the loop.
 func (s *Sender) Run(ctx context.Context) {
-	outcomes := make(chan webhooks.Outcome, s.cfg.Concurrency) // never blocks: one per held delivery
+	finished := make(chan finish, s.cfg.Concurrency) // never blocks: one per held delivery
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	ticker := time.NewTicker(s.cfg.PollInterval)
@@ -173,18 +182,23 @@ func (s *Sender) Run(ctx context.Context) {
 	send := func(j *job) {
 		defer wg.Done()
 		for ; j != nil; j = lanes.next(j.delivery.EndpointID) {
+			if time.Since(j.ready) > s.laneWait {
+				finished <- finish{} // too late for its lease: left to run out
+				continue
+			}
 			o, ok := s.attempt(ctx, j)
 			if !ok {
 				return
 			}
-			outcomes <- o
+			finished <- finish{outcome: &o}
 		}
 	}
 	held, busy := 0, false
 	var batch []webhooks.Outcome
 	for {
-		batch = drain(outcomes, batch)
-		held -= len(batch)
+		var done int
+		batch, done = drain(finished, batch)
+		held -= done
 		claimed, err := s.exchange(ctx, batch, s.cfg.Concurrency-held, busy)
 		if err != nil && ctx.Err() == nil {
 			// Unrecorded attempts are made again once their leases run out.
@@ -199,21 +213,35 @@ func (s *Sender) Run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case o := <-outcomes:
-			batch = append(batch, o)
+		case f := <-finished:
+			held--
+			if f.outcome != nil {
+				batch = append(batch, *f.outcome)
+			}
 		case <-ticker.C:
 		}
 	}
 }
 
-// drain appends the outcomes waiting in ch to batch, without blocking.
-func drain(ch <-chan webhooks.Outcome, batch []webhooks.Outcome) []webhooks.Outcome {
+// finish is a held delivery's end: an attempt to record, or none when it
+// waited too long in its lane and is left for its lease to run out.
+type finish struct {
+	outcome *webhooks.Outcome
+}
+
+// drain appends the outcomes of the finishes waiting in ch to batch,
+// without blocking, and counts the finishes.
+func drain(ch <-chan finish, batch []webhooks.Outcome) ([]webhooks.Outcome, int) {
+	n := 0
 	for {
 		select {
-		case o := <-ch:
-			batch = append(batch, o)
+		case f := <-ch:
+			n++
+			if f.outcome != nil {
+				batch = append(batch, *f.outcome)
+			}
 		default:
-			return batch
+			return batch, n
 		}
 	}
 }
@@ -266,15 +294,10 @@ func (s *Sender) exchange(ctx context.Context, outcomes []webhooks.Outcome, free
 	return claimed, nil
 }
 
-// lease outlasts a delivery's wait in its lane and its own request, by a
-// margin, so a live sender's lease never runs out under it; a dead
-// sender's runs out that long after it died. A lane holds at most
-// claimedPerRequest-1 waiting deliveries per running request, and each
-// request ends within a timeout, so the last to wait starts within
-// claimedPerRequest-1 timeouts.
-func (s *Sender) lease() time.Duration {
-	return claimedPerRequest*s.cfg.Timeout + 5*time.Second
-}
+// lease outlasts a delivery's longest wait in its lane and its own
+// request, by a margin, so a live sender's lease never runs out under it;
+// a dead sender's runs out that long after it died.
+func (s *Sender) lease() time.Duration { return s.laneWait + s.cfg.Timeout + 5*time.Second }
 
 // job is a claimed delivery with what sending it takes.
 type job struct {
@@ -282,7 +305,8 @@ type job struct {
 	event    *store.Event
 	endpoint *webhooks.Endpoint
 	secret   string
-	problem  string // why it cannot be sent; empty when it can
+	problem  string    // why it cannot be sent; empty when it can
+	ready    time.Time // when it entered its lane (the machine's clock: it bounds real waits)
 }
 
 // prepare loads the claimed deliveries' events and endpoints in one read
@@ -291,7 +315,7 @@ type job struct {
 func (s *Sender) prepare(ctx context.Context, claimed []*webhooks.Delivery) []*job {
 	jobs := make([]*job, len(claimed))
 	for i, d := range claimed {
-		jobs[i] = &job{delivery: d}
+		jobs[i] = &job{delivery: d, ready: time.Now()}
 	}
 	type opened struct {
 		endpoint *webhooks.Endpoint
