@@ -134,23 +134,24 @@ func (s *Store) commitBatch(batch []*write) {
 	for _, w := range live {
 		waited += start.Sub(w.queued)
 	}
-	var commit time.Duration
-	defer func() {
-		s.writerCounters.count(len(live), waited, start)
-		if took := time.Since(start); took > s.slowBatch {
-			s.warnSlow(len(live), took, commit)
-		}
-	}()
 	ctx := context.Background()
 	results := make([]error, len(live))
 	// Runs once the connection is back in the pool, where it can prepare.
 	defer s.writerStmts.prepareNoted(ctx)
+	var commit time.Duration
 	err := s.inTransaction(ctx, live, results, &commit)
+	took := time.Since(start)
+	// Counted before any caller hears back, so what a caller then reads
+	// of the counters includes its write.
+	s.writerCounters.count(len(live), waited, took)
 	for i, w := range live {
 		if err != nil && results[i] == nil {
 			results[i] = err
 		}
 		w.done <- results[i]
+	}
+	if took > s.slowBatch {
+		s.warnSlow(len(live), took, commit)
 	}
 }
 

@@ -39,13 +39,13 @@ func (s *Store) WriterStats() WriterStats {
 	}
 }
 
-// count records a batch of n writes that started at start, after waiting
-// waited in all, and ran until now.
-func (c *writerCounters) count(n int, waited time.Duration, start time.Time) {
+// count records a batch of n writes that had waited waited in all and
+// then took took.
+func (c *writerCounters) count(n int, waited, took time.Duration) {
 	c.batches.Add(1)
 	c.writes.Add(int64(n))
 	c.waitNanos.Add(int64(waited))
-	c.busyNanos.Add(int64(time.Since(start)))
+	c.busyNanos.Add(int64(took))
 }
 
 // warnSlow logs a batch that held the writer for took, commit included,
