@@ -12,6 +12,7 @@ import (
 	"github.com/stripe/stripe-go/v82"
 
 	"kassa/internal/loadgen"
+	"kassa/internal/store/stores"
 	"kassa/internal/store/testdb"
 )
 
@@ -20,7 +21,8 @@ import (
 // event the run caused must arrive with a signature that holds, the
 // endpoint must be gone afterwards, and results and plot must be written.
 func TestBinaryBenchMeasuresWebhooksAndMemory(t *testing.T) {
-	p := runKassa(t, testdb.DSN(t))
+	dsn := testdb.DSN(t)
+	p := runKassa(t, dsn)
 	sk := p.key("sk")
 	bin, err := kassaBinary()
 	if err != nil {
@@ -54,6 +56,16 @@ func TestBinaryBenchMeasuresWebhooksAndMemory(t *testing.T) {
 	m := res.Memory
 	if m == nil || m.PID != p.cmd.Process.Pid || m.StartKB <= 0 || m.MaxKB < m.EndKB || len(m.Samples) < 2 || m.Error != "" {
 		t.Fatalf("memory %+v", m)
+	}
+	// The SQLite writer's counters come from /metrics; PostgreSQL has none.
+	switch w := res.Writer; {
+	case stores.IsPostgres(dsn):
+		if w != nil {
+			t.Fatalf("writer counters from PostgreSQL: %+v", w)
+		}
+	case w == nil || w.Writes < int64(res.Ops[loadgen.OpCreateConfirm].Count) || w.Batches < 1 || w.Batches > w.Writes ||
+		w.BusyFraction <= 0 || w.BusyFraction > 1.5 || w.BusyPerWriteUS <= 0:
+		t.Fatalf("writer %+v", w)
 	}
 	f, err := os.Open(plot)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"sort"
 	"strconv"
@@ -68,10 +69,13 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *serverPID != 0 {
 		stopMemory = loadgen.SampleMemory(*serverPID, *memEvery)
 	}
+	// A Kassa on SQLite tells on /metrics how busy its single writer was.
+	stopWriter := loadgen.MeasureWriter(ctx, http.DefaultClient, *target)
 	res, err := loadgen.Run(ctx, cfg)
 	if err != nil {
 		return err
 	}
+	res.Writer = stopWriter()
 	fmt.Fprintln(stderr)
 	if hooks != nil {
 		fmt.Fprintf(stderr, "waiting up to %s for webhooks still owed\n", *webhookWait)
@@ -153,6 +157,10 @@ func printResult(w io.Writer, res *loadgen.Result) {
 			h.Expected, h.Delivered, h.Undelivered, h.P50, h.P90, h.P99, h.Max)
 		fmt.Fprintf(w, "webhooks: before their response %d  duplicates %d  unexpected %d  bad signatures %d\n",
 			h.Early, h.Duplicates, h.Unexpected, h.BadSignatures)
+	}
+	if wr := res.Writer; wr != nil {
+		fmt.Fprintf(w, "server's SQLite writer: busy %.0f%% of the run  %.1f writes per commit  %.0f µs per write  mean wait %.2f ms\n",
+			100*wr.BusyFraction, wr.WritesPerBatch, wr.BusyPerWriteUS, wr.MeanWaitMS)
 	}
 	if m := res.Memory; m != nil {
 		fmt.Fprintf(w, "server pid %d VmRSS: start %.1f MiB  end %.1f MiB  max %.1f MiB  (%d samples)\n",

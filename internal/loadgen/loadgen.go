@@ -76,9 +76,11 @@ type Result struct {
 	ErrorSample map[string]int   `json:"error_sample"`
 	// Timeline has one entry per second of the schedule, by due time.
 	Timeline []Second `json:"timeline"`
-	// Webhooks and Memory are filled in by the caller when it measured them.
+	// Webhooks, Memory and Writer are filled in by the caller when it
+	// measured them.
 	Webhooks *WebhookResult `json:"webhooks,omitempty"`
 	Memory   *MemoryResult  `json:"memory,omitempty"`
+	Writer   *WriterResult  `json:"sqlite_writer,omitempty"`
 }
 
 // OpResult summarizes one operation's latencies, in milliseconds.
