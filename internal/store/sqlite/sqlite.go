@@ -45,7 +45,7 @@ type Store struct {
 	// checkpointer copies the WAL into the database (checkpoint.go).
 	checkpointer        *sql.DB
 	checkpointerStopped chan struct{}
-	checkpointed        atomic.Int64 // WAL frames copied by the last checkpoint, for tests
+	checkpointed        atomic.Int64 // WAL frames copied by the last checkpoint, for tests and the slow-batch log
 	// lockWait bounds how long a write waits for the writer before the
 	// client is told to retry (429 lock_timeout).
 	lockWait time.Duration
