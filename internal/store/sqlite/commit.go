@@ -168,7 +168,7 @@ func (s *Store) inTransaction(ctx context.Context, live []*write, results []erro
 	if err != nil {
 		return translate(err, ctx)
 	}
-	p := preparedTx{tx: tx, stmts: s.writerStmts}
+	p := writerTx(tx, s.writerStmts)
 	t := &txn{reader: reader{q: p}, tx: p}
 	if len(live) == 1 {
 		// Alone, a write needs no savepoint: its failure rolls back all.

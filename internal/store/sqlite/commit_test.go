@@ -108,3 +108,53 @@ func readAccount(ctx context.Context, s *Store, id string) (store.Account, error
 	})
 	return a, err
 }
+
+// A caller that stops waiting once the committer has taken its write
+// changes nothing: its statements run to the end and commit with the
+// batch, and the writes sharing the commit are unharmed.
+func TestATakenWriteOutlivesItsCallersContext(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+
+	holding, release := make(chan struct{}), make(chan struct{})
+	first := make(chan error)
+	go func() {
+		first <- s.Write(ctx, func(tx store.Tx) error {
+			close(holding)
+			<-release
+			return nil
+		})
+	}()
+	<-holding
+
+	callerCtx, hangUp := context.WithCancel(ctx)
+	defer hangUp()
+	results := make(chan error, 2)
+	go func() {
+		results <- s.Write(callerCtx, func(tx store.Tx) error {
+			hangUp() // the client goes away while its write runs
+			return tx.InsertAccount(callerCtx, store.Account{ID: "acct_gone", Name: "Gone", APIVersion: "v"})
+		})
+	}()
+	waitQueued(t, s, 1)
+	go func() {
+		results <- s.Write(ctx, func(tx store.Tx) error {
+			return tx.InsertAccount(ctx, store.Account{ID: "acct_stays", Name: "Stays", APIVersion: "v"})
+		})
+	}()
+	waitQueued(t, s, 2)
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := <-results; err != nil {
+			t.Errorf("a write of the batch failed: %v", err)
+		}
+	}
+	for _, id := range []string{"acct_gone", "acct_stays"} {
+		if _, err := readAccount(ctx, s, id); err != nil {
+			t.Errorf("%s: %v", id, err)
+		}
+	}
+}

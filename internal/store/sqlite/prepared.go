@@ -94,25 +94,70 @@ func (s *statements) close() {
 type preparedTx struct {
 	tx    *sql.Tx
 	stmts *statements
+	// bound holds the pool's statements bound to tx, made once per query
+	// and transaction instead of on every call. Nil: bind every call.
+	bound map[*sql.Stmt]*sql.Stmt
+	// detached, on the writer, runs every statement without the caller's
+	// context: a statement of a group commit that SQLite interrupted
+	// would roll back the whole batch, other callers' writes with it.
+	// The committer has taken the write by then; only the wait for the
+	// writer follows the caller's context (Store.Write).
+	detached bool
+}
+
+// writerTx is the writer's preparedTx for tx (commit.go).
+func writerTx(tx *sql.Tx, stmts *statements) preparedTx {
+	return preparedTx{tx: tx, stmts: stmts, bound: map[*sql.Stmt]*sql.Stmt{}, detached: true}
+}
+
+// context is what a statement runs under: ctx, or none when detached.
+// A context without a Done channel also spares the driver its watcher
+// goroutine per statement.
+func (p preparedTx) context(ctx context.Context) context.Context {
+	if p.detached {
+		return context.Background()
+	}
+	return ctx
+}
+
+// stmt returns query's prepared statement bound to the transaction, or
+// nil when the query is not prepared yet.
+func (p preparedTx) stmt(ctx context.Context, query string) *sql.Stmt {
+	st := p.stmts.lookup(query)
+	if st == nil {
+		return nil
+	}
+	if p.bound == nil {
+		return p.tx.StmtContext(ctx, st)
+	}
+	txst, ok := p.bound[st]
+	if !ok {
+		txst = p.tx.StmtContext(ctx, st)
+		p.bound[st] = txst
+	}
+	return txst
 }
 
 func (p preparedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if st := p.stmts.lookup(query); st != nil {
-		return p.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	ctx = p.context(ctx)
+	if st := p.stmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
 	}
 	return p.tx.ExecContext(ctx, query, args...)
 }
 
 func (p preparedTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if st := p.stmts.lookup(query); st != nil {
-		return p.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	ctx = p.context(ctx)
+	if st := p.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
 	}
 	return p.tx.QueryContext(ctx, query, args...)
 }
 
 func (p preparedTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	if st := p.stmts.lookup(query); st != nil {
-		return p.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	ctx = p.context(ctx)
+	if st := p.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
 	}
 	return p.tx.QueryRowContext(ctx, query, args...)
 }
