@@ -10,7 +10,7 @@ import (
 
 // offSessionPrefix marks the internal attempt of an off-session charge
 // (it has no page: the acquirer answers at once).
-const offSessionPrefix = "off_"
+const offSessionPrefix = "off"
 
 // ChargeOffSession creates an intent for a saved payment method and
 // charges its agreement at once, without the customer (Stripe's
@@ -28,7 +28,7 @@ func (g *Gateway) ChargeOffSession(ctx context.Context, tx store.Tx, c *Caller, 
 	if err != nil {
 		return nil, err
 	}
-	attempt := offSessionPrefix + ids.Random(32)
+	attempt := ids.Token(offSessionPrefix, 32)
 	if err := payments.BeginOffSession(pi, pm, attempt); err != nil {
 		return nil, err
 	}

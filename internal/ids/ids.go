@@ -42,7 +42,19 @@ func New(prefix string) string {
 }
 
 func newAt(prefix string, t time.Time) string {
-	return prefix + "_" + timePart(t) + Random(16)
+	return tokenAt(prefix, 16, t)
+}
+
+// Token returns prefix + "_" + the current millisecond (8 characters, as
+// in New) + n random characters: a bearer credential (an attempt's page
+// URL) that is as unguessable as n random characters and still lands on
+// the newest page of its unique index, instead of a random one per insert.
+func Token(prefix string, n int) string {
+	return tokenAt(prefix, n, time.Now())
+}
+
+func tokenAt(prefix string, n int, t time.Time) string {
+	return prefix + "_" + timePart(t) + Random(n)
 }
 
 // timePart is t's Unix millisecond in 8 base62 digits, most significant

@@ -40,3 +40,19 @@ func TestNewSortsByTheMillisecond(t *testing.T) {
 		t.Fatalf("same millisecond: %q and %q should share the time part and differ after it", a, b)
 	}
 }
+
+// A token keeps all n random characters after the time part, and sorts by
+// the millisecond like an id.
+func TestTokenIsTimeOrderedAndKeepsItsRandomPart(t *testing.T) {
+	base := time.Date(2026, 11, 27, 4, 0, 0, 0, time.UTC)
+	earlier, later := tokenAt("att", 32, base), tokenAt("att", 32, base.Add(time.Millisecond))
+	if !strings.HasPrefix(earlier, "att_") || len(earlier) != len("att_")+8+32 || strings.Trim(earlier[4:], alphabet) != "" {
+		t.Fatalf("bad token %q", earlier)
+	}
+	if earlier >= later {
+		t.Fatalf("%q made a millisecond before %q sorts after it", earlier, later)
+	}
+	if a, b := tokenAt("att", 32, base), tokenAt("att", 32, base); a == b || a[:12] != b[:12] {
+		t.Fatalf("same millisecond: %q and %q should share the time part and differ after it", a, b)
+	}
+}

@@ -29,7 +29,7 @@ type Acquirer struct {
 
 // StartRedirect implements gateway.Acquirer.
 func (a *Acquirer) StartRedirect(_ context.Context, _ *payments.PaymentIntent, _ *payments.PaymentMethod) (payments.Redirect, error) {
-	attempt := "att_" + ids.Random(32)
+	attempt := ids.Token("att", 32)
 	return payments.Redirect{Attempt: attempt, URL: strings.TrimRight(a.PublicURL, "/") + PathPrefix + attempt}, nil
 }
 
