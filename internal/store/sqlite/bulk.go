@@ -49,11 +49,7 @@ func (t *txn) InsertBulk(ctx context.Context, b store.Bulk) error {
 	if err != nil {
 		return err
 	}
-	return t.insertRows(ctx, `events (`+eventColumns+`)`, 9, len(b.Events), func(i int) ([]any, error) {
-		e := b.Events[i]
-		objectType, data, err := store.EncodeObject(e.Object)
-		return []any{e.ID, e.AccountID, e.Type, e.APIVersion, nanos(e.Created), e.RequestID, e.IdempotencyKey, objectType, data}, err
-	})
+	return t.InsertEvents(ctx, b.Events)
 }
 
 // insertRows inserts n rows into target ("table (columns)"), up to

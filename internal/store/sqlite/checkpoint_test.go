@@ -82,3 +82,78 @@ func TestConnectionSettings(t *testing.T) {
 		}
 	}
 }
+
+// Under writes that never pause, the committer restarts the WAL once the
+// passive checkpoints report it long, so it starts over from its
+// beginning instead of growing to the writer's own threshold.
+func TestCommitterRestartsALongWAL(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "kassa.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.restartFrames = 50
+	deadline := time.Now().Add(10 * time.Second)
+	for i := 0; s.restarts.Load() < 2; i++ {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d restarts after %d writes", s.restarts.Load(), i)
+		}
+		err := s.Write(ctx, func(tx store.Tx) error {
+			return tx.InsertAccount(ctx, store.Account{ID: fmt.Sprintf("acct_%d", i), Name: "Shop", APIVersion: "v"})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if frames := walFrames(t, path); frames >= writerCheckpointPages {
+		t.Fatalf("the WAL reached the writer's threshold: %d frames", frames)
+	}
+}
+
+// A read that keeps an old snapshot open holds the WAL: the restart gives
+// up after restartBusyTimeout instead of stalling the writer for the
+// connection's busy timeout, and writes go on.
+func TestARestartWaitsBrieflyForReads(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	s.restartFrames = 1 << 62 // only the restart called below
+	write := func(id string) {
+		t.Helper()
+		if err := s.Write(ctx, func(tx store.Tx) error {
+			return tx.InsertAccount(ctx, store.Account{ID: id, Name: "Shop", APIVersion: "v"})
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("acct_before")
+	read, err := s.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer read.Rollback()
+	var n int
+	if err := read.QueryRowContext(ctx, `SELECT count(*) FROM accounts`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	write("acct_after") // the open read's snapshot is now an old one
+
+	start := time.Now()
+	s.restartWAL()
+	if took := time.Since(start); took > time.Second {
+		t.Fatalf("the restart held the writer %v behind an open read", took)
+	}
+	if s.restarts.Load() != 0 {
+		t.Fatal("the WAL restarted under a read still using it")
+	}
+	var timeout int64
+	if err := s.writer.QueryRowContext(ctx, "PRAGMA busy_timeout").Scan(&timeout); err != nil || timeout != busyTimeout.Milliseconds() {
+		t.Fatalf("the writer's busy timeout is %d ms after the restart (%v)", timeout, err)
+	}
+	write("acct_later")
+	read.Rollback()
+	if _, err := readAccount(ctx, s, "acct_later"); err != nil {
+		t.Fatal(err)
+	}
+}

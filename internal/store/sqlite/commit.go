@@ -97,6 +97,9 @@ func (s *Store) commitLoop() {
 			}
 		}
 		s.commitBatch(batch)
+		if s.restartDue() {
+			s.restartWAL()
+		}
 	}
 }
 

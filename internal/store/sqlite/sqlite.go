@@ -46,6 +46,9 @@ type Store struct {
 	checkpointer        *sql.DB
 	checkpointerStopped chan struct{}
 	checkpointed        atomic.Int64 // WAL frames copied by the last checkpoint, for tests and the slow-batch log
+	walFrames           atomic.Int64 // the WAL's length at the last checkpoint
+	restartFrames       int64        // restartFrames, shorter in tests
+	restarts            atomic.Int64 // WAL restarts done by the committer, for tests
 	// lockWait bounds how long a write waits for the writer before the
 	// client is told to retry (429 lock_timeout).
 	lockWait time.Duration
@@ -89,6 +92,9 @@ type Options struct {
 	Logger *slog.Logger
 }
 
+// busyTimeout is how long a connection waits for a lock another holds.
+const busyTimeout = 5 * time.Second
+
 // Open opens (creating if needed) the database at path with the default
 // options and migrates it.
 func Open(ctx context.Context, path string) (*Store, error) {
@@ -105,7 +111,7 @@ func OpenWith(ctx context.Context, path string, opts Options) (*Store, error) {
 	// lets readers run beside the writer; synchronous as chosen (see
 	// Synchronous and docs/operations.md).
 	pragmas := url.Values{}
-	for _, p := range []string{"busy_timeout(5000)", "journal_mode(WAL)", "synchronous(" + strings.ToUpper(string(syncMode)) + ")", "foreign_keys(ON)"} {
+	for _, p := range []string{"busy_timeout(" + strconv.FormatInt(busyTimeout.Milliseconds(), 10) + ")", "journal_mode(WAL)", "synchronous(" + strings.ToUpper(string(syncMode)) + ")", "foreign_keys(ON)"} {
 		pragmas.Add("_pragma", p)
 	}
 	// The writer keeps temporary files in memory: each write of a group
@@ -149,7 +155,7 @@ func OpenWith(ctx context.Context, path string, opts Options) (*Store, error) {
 	checkpointer.SetMaxOpenConns(1)
 	s := &Store{
 		writer: writer, reader: reader, checkpointer: checkpointer, lockWait: 5 * time.Second,
-		walPath: path + "-wal", logger: cmp.Or(opts.Logger, slog.Default()), slowBatch: slowBatch,
+		walPath: path + "-wal", restartFrames: restartFrames, logger: cmp.Or(opts.Logger, slog.Default()), slowBatch: slowBatch,
 		writerStmts: newStatements(writer), readerStmts: newStatements(reader),
 		writes: make(chan *write, 4*maxBatch), quit: make(chan struct{}), stopped: make(chan struct{}),
 		checkpointerStopped: make(chan struct{}),
