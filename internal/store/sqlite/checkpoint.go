@@ -49,13 +49,46 @@ func (s *Store) checkpointLoop(db *sql.DB) {
 			return
 		case <-ticker.C:
 		}
-		var busy, walFrames, copied int64
-		err := db.QueryRowContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &walFrames, &copied)
-		if err == nil {
-			s.checkpointed.Store(copied)
+		walFrames, _, err := s.passiveCheckpoint(db)
+		if err != nil || walFrames < s.restartFrames {
 			s.walFrames.Store(walFrames)
+			continue
 		}
+		// Before the committer restarts the WAL, catch up with the frames
+		// written during this pass, and those during the next: each pass
+		// is shorter than the one before, and what the restart must still
+		// copy and sync while it holds the writer shrinks with them.
+		for range catchUpPasses {
+			_, moved, err := s.passiveCheckpoint(db)
+			if err != nil || moved < catchUpEnough {
+				break
+			}
+		}
+		s.walFrames.Store(walFrames)
 	}
+}
+
+// catchUpPasses bounds the extra passive checkpoints before a restart;
+// catchUpEnough is a pass's copy small enough to stop at.
+const (
+	catchUpPasses = 3
+	catchUpEnough = 500
+)
+
+// passiveCheckpoint copies what it can of the WAL into the database and
+// returns the WAL's length in frames and how many frames this pass copied.
+func (s *Store) passiveCheckpoint(db *sql.DB) (walFrames, moved int64, err error) {
+	var busy, copied int64
+	err = db.QueryRowContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &walFrames, &copied)
+	if err != nil {
+		return 0, 0, err
+	}
+	// copied counts every frame copied since the WAL last started over.
+	moved = copied - s.checkpointed.Swap(copied)
+	if moved < 0 {
+		moved = copied
+	}
+	return walFrames, moved, nil
 }
 
 // restartDue tells the committer that the WAL, as the last passive
@@ -66,12 +99,17 @@ func (s *Store) restartDue() bool {
 
 // restartWAL runs on the committer between batches, when no frame is
 // being added: a RESTART checkpoint copies what the passive ones have not
-// yet (about one checkpoint interval of writes), syncs, waits briefly for
+// yet (the frames written since the last of them), syncs, waits briefly for
 // reads still on the WAL, and lets the next commit write from the WAL's
 // beginning. It holds the writer for that long, counted as busy time.
 func (s *Store) restartWAL() {
 	start := time.Now()
-	defer func() { s.writerCounters.busyNanos.Add(int64(time.Since(start))) }()
+	defer func() {
+		s.writerCounters.busyNanos.Add(int64(time.Since(start)))
+		// Tried again only once the next passive checkpoint has measured
+		// the WAL anew, whatever happened: every attempt syncs the files.
+		s.walFrames.Store(0)
+	}()
 	ctx := context.Background()
 	conn, err := s.writer.Conn(ctx)
 	if err != nil {
@@ -84,11 +122,9 @@ func (s *Store) restartWAL() {
 	defer conn.ExecContext(ctx, "PRAGMA busy_timeout = "+strconv.FormatInt(busyTimeout.Milliseconds(), 10))
 	var busy, walFrames, copied int64
 	if err := conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(RESTART)").Scan(&busy, &walFrames, &copied); err != nil {
+		s.logger.Warn("sqlite: restarting the WAL failed", "err", err, "wal_frames", s.walFrames.Load())
 		return
 	}
-	// Tried again only once the next passive checkpoint has measured the
-	// WAL anew: every attempt syncs the files.
-	s.walFrames.Store(0)
 	if busy == 0 {
 		s.restarts.Add(1)
 	}
