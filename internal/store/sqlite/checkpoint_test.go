@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -17,12 +16,7 @@ import (
 // database file holds them without any write having checkpointed.
 func TestCheckpointerCopiesTheWALOffTheCommitPath(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "kassa.db")
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, path := openTempAt(t)
 	before := fileSize(t, path)
 	for i := range 200 {
 		err := s.Write(ctx, func(tx store.Tx) error {
@@ -88,12 +82,7 @@ func TestConnectionSettings(t *testing.T) {
 // beginning instead of growing to the writer's own threshold.
 func TestCommitterRestartsALongWAL(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "kassa.db")
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, path := openTempAt(t)
 	s.restartFrames = 50
 	deadline := time.Now().Add(10 * time.Second)
 	for i := 0; s.restarts.Load() < 2; i++ {

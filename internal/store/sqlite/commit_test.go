@@ -18,16 +18,9 @@ func TestQueuedWritesShareACommitAndFailAlone(t *testing.T) {
 	s := openTemp(t)
 
 	// Hold the committer so the writes below queue up behind it.
-	holding, release := make(chan struct{}), make(chan struct{})
-	first := make(chan error)
-	go func() {
-		first <- s.Write(ctx, func(tx store.Tx) error {
-			close(holding)
-			<-release
-			return tx.InsertAccount(ctx, store.Account{ID: "acct_first", Name: "First", APIVersion: "v"})
-		})
-	}()
-	<-holding
+	release := holdCommitter(s, func(tx store.Tx) error {
+		return tx.InsertAccount(ctx, store.Account{ID: "acct_first", Name: "First", APIVersion: "v"})
+	})
 	before := s.commits.Load()
 
 	boom := errors.New("boom")
@@ -58,8 +51,7 @@ func TestQueuedWritesShareACommitAndFailAlone(t *testing.T) {
 		}()
 	}
 	waitQueued(t, s, len(kinds))
-	close(release)
-	if err := <-first; err != nil {
+	if err := release(); err != nil {
 		t.Fatal(err)
 	}
 	wg.Wait()
@@ -84,6 +76,25 @@ func TestQueuedWritesShareACommitAndFailAlone(t *testing.T) {
 	// The held write committed alone; the seven queued ones in one more.
 	if got := s.commits.Load() - before; got != 2 {
 		t.Errorf("%d commits for the held write and the seven queued behind it", got)
+	}
+}
+
+// holdCommitter starts a write that holds the committer until release is
+// called, and then runs fn; release returns that write's outcome.
+func holdCommitter(s *Store, fn func(store.Tx) error) (release func() error) {
+	holding, released := make(chan struct{}), make(chan struct{})
+	done := make(chan error)
+	go func() {
+		done <- s.Write(context.Background(), func(tx store.Tx) error {
+			close(holding)
+			<-released
+			return fn(tx)
+		})
+	}()
+	<-holding
+	return func() error {
+		close(released)
+		return <-done
 	}
 }
 
@@ -116,16 +127,7 @@ func TestATakenWriteOutlivesItsCallersContext(t *testing.T) {
 	ctx := context.Background()
 	s := openTemp(t)
 
-	holding, release := make(chan struct{}), make(chan struct{})
-	first := make(chan error)
-	go func() {
-		first <- s.Write(ctx, func(tx store.Tx) error {
-			close(holding)
-			<-release
-			return nil
-		})
-	}()
-	<-holding
+	release := holdCommitter(s, func(store.Tx) error { return nil })
 
 	callerCtx, hangUp := context.WithCancel(ctx)
 	defer hangUp()
@@ -143,8 +145,7 @@ func TestATakenWriteOutlivesItsCallersContext(t *testing.T) {
 		})
 	}()
 	waitQueued(t, s, 2)
-	close(release)
-	if err := <-first; err != nil {
+	if err := release(); err != nil {
 		t.Fatal(err)
 	}
 	for range 2 {

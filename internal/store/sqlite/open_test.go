@@ -12,12 +12,20 @@ import (
 // when the test ends.
 func openTemp(t *testing.T) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "kassa.db"))
+	s, _ := openTempAt(t)
+	return s
+}
+
+// openTempAt is openTemp with the database file's path.
+func openTempAt(t *testing.T) (*Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "kassa.db")
+	s, err := Open(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	return s
+	return s, path
 }
 
 // With SyncFull every connection that commits or checkpoints waits for
