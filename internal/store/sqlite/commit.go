@@ -147,14 +147,15 @@ func (s *Store) commitBatch(batch []*write) {
 	// Counted before any caller hears back, so what a caller then reads
 	// of the counters includes its write.
 	s.writerCounters.count(len(live), waited, took)
+	if took > s.slowBatch {
+		// Before the answers too: a caller that then reads the log finds it.
+		s.warnSlow(len(live), took, commit)
+	}
 	for i, w := range live {
 		if err != nil && results[i] == nil {
 			results[i] = err
 		}
 		w.done <- results[i]
-	}
-	if took > s.slowBatch {
-		s.warnSlow(len(live), took, commit)
 	}
 }
 
