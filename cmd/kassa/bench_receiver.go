@@ -33,7 +33,7 @@ func startReceiver(ctx context.Context, target, key, addr, publicURL string) (*w
 		return nil, err
 	}
 	w := &webhookReceiver{Receiver: loadgen.NewReceiver(e.Secret), target: target, key: key, id: e.ID}
-	w.srv = &http.Server{Handler: w.Receiver, ReadHeaderTimeout: 10 * time.Second}
+	w.srv = newHTTPServer(w.Receiver, idleTimeout)
 	go w.srv.Serve(ln)
 	return w, nil
 }

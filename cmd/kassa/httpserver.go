@@ -12,8 +12,9 @@ import (
 // (docs/benchmarks.md, thirty minutes at 1,500/s).
 const idleTimeout = 2 * time.Minute
 
-// newHTTPServer is the API's server: headers must arrive within 10 s,
-// and idle connections are closed after idle.
+// newHTTPServer is every server kassa runs (the API, the profiler, the
+// bench's webhook receiver): headers must arrive within 10 s, and idle
+// connections are closed after idle.
 func newHTTPServer(h http.Handler, idle time.Duration) *http.Server {
 	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: idle}
 }
