@@ -89,6 +89,7 @@ type Reader interface {
 	WebhookEndpoint(ctx context.Context, accountID, id string) (*webhooks.Endpoint, error)
 	ListWebhookEndpoints(ctx context.Context, accountID string, q ListQuery) ([]*webhooks.Endpoint, bool, error)
 	// AccountWebhookEndpoints returns all of an account's endpoints, enabled or not.
+	// In a write transaction the result may be shared: callers only read it.
 	AccountWebhookEndpoints(ctx context.Context, accountID string) ([]*webhooks.Endpoint, error)
 	// ListDeliveries pages through an account's deliveries (newest first),
 	// filtered by q.Endpoint and q.Event, each with its attempt history.

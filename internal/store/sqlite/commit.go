@@ -196,6 +196,7 @@ func (s *Store) inTransaction(ctx context.Context, live []*write, results []erro
 					tx.Rollback()
 					return fmt.Errorf("%w: a write sharing the transaction failed it: %v", store.ErrLockTimeout, err)
 				}
+				t.endpoints = nil // it may have read what it rolled back
 			} else {
 				committed++
 			}

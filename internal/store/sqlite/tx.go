@@ -8,6 +8,7 @@ import (
 
 	"kassa/internal/payments"
 	"kassa/internal/store"
+	"kassa/internal/webhooks"
 )
 
 // txn is a write transaction. Reads need no extra locking: BEGIN IMMEDIATE
@@ -15,6 +16,10 @@ import (
 type txn struct {
 	reader
 	tx preparedTx
+	// endpoints keeps AccountWebhookEndpoints for the rest of the
+	// transaction: each write of a batch that records events asks for
+	// them. Any change to an endpoint, and a write's rollback, forget it.
+	endpoints map[string][]*webhooks.Endpoint
 }
 
 func (t *txn) InsertAccount(ctx context.Context, a store.Account) error {

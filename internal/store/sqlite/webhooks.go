@@ -125,7 +125,25 @@ func (r *reader) DeliveryDue(ctx context.Context, now time.Time) (bool, error) {
 
 func marks(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }
 
+// AccountWebhookEndpoints reads an account's endpoints once per write
+// transaction; the writes after the first in a batch share what it read.
+func (t *txn) AccountWebhookEndpoints(ctx context.Context, accountID string) ([]*webhooks.Endpoint, error) {
+	if eps, ok := t.endpoints[accountID]; ok {
+		return eps, nil
+	}
+	eps, err := t.reader.AccountWebhookEndpoints(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	if t.endpoints == nil {
+		t.endpoints = map[string][]*webhooks.Endpoint{}
+	}
+	t.endpoints[accountID] = eps
+	return eps, nil
+}
+
 func (t *txn) InsertWebhookEndpoint(ctx context.Context, e *webhooks.Endpoint) error {
+	t.endpoints = nil
 	data, err := json.Marshal(e)
 	if err != nil {
 		return err
@@ -136,6 +154,7 @@ func (t *txn) InsertWebhookEndpoint(ctx context.Context, e *webhooks.Endpoint) e
 }
 
 func (t *txn) UpdateWebhookEndpoint(ctx context.Context, e *webhooks.Endpoint) error {
+	t.endpoints = nil
 	data, err := json.Marshal(e)
 	if err != nil {
 		return err
@@ -144,6 +163,7 @@ func (t *txn) UpdateWebhookEndpoint(ctx context.Context, e *webhooks.Endpoint) e
 }
 
 func (t *txn) DeleteWebhookEndpoint(ctx context.Context, accountID, id string) error {
+	t.endpoints = nil
 	if err := expectOne(t.tx.ExecContext(ctx, `DELETE FROM webhook_endpoints WHERE account_id = ? AND id = ?`, accountID, id)); err != nil {
 		return err
 	}
