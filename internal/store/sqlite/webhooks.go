@@ -285,8 +285,11 @@ func (r *reader) column(ctx context.Context, query string, args ...any) ([]strin
 	return out, rows.Err()
 }
 
+// RecordOutcomes updates each delivery its claim still holds, then adds
+// their attempts with as few statements as insertRows needs (a sender's
+// drain records many at once).
 func (t *txn) RecordOutcomes(ctx context.Context, outcomes []webhooks.Outcome) (int, error) {
-	applied := 0
+	applied := make([]webhooks.Outcome, 0, len(outcomes))
 	for _, o := range outcomes {
 		var next any
 		if o.Status == webhooks.DeliveryPending {
@@ -296,22 +299,22 @@ func (t *txn) RecordOutcomes(ctx context.Context, outcomes []webhooks.Outcome) (
 			UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, claim = NULL, lease_until = NULL
 			WHERE id = ? AND claim = ? AND status = 'pending'`, o.Status, o.Attempt.Number, next, o.DeliveryID, o.Claim)
 		if err != nil {
-			return applied, err
+			return 0, err
 		}
 		if n, err := res.RowsAffected(); err != nil || n != 1 {
 			if err != nil {
-				return applied, err
+				return 0, err
 			}
 			continue // the lease ran out and another sender holds it now
 		}
-		a := o.Attempt
-		_, err = t.tx.ExecContext(ctx, `
-			INSERT INTO webhook_attempts (delivery_id, number, at, status_code, latency, error) VALUES (?, ?, ?, ?, ?, ?)`,
-			o.DeliveryID, a.Number, nanos(a.At), a.StatusCode, int64(a.Latency), a.Error)
-		if err != nil {
-			return applied, err
-		}
-		applied++
+		applied = append(applied, o)
 	}
-	return applied, nil
+	err := t.insertRows(ctx, `webhook_attempts (delivery_id, number, at, status_code, latency, error)`, 6, len(applied), func(i int) ([]any, error) {
+		o, a := applied[i], applied[i].Attempt
+		return []any{o.DeliveryID, a.Number, nanos(a.At), a.StatusCode, int64(a.Latency), a.Error}, nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return len(applied), nil
 }

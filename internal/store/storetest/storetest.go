@@ -37,6 +37,7 @@ func Run(t *testing.T, open Open) {
 		"DeliveriesAndPending":            testDeliveriesAndPending,
 		"ClaimsAreFair":                   testClaimsAreFair,
 		"LeasesAndOutcomes":               testLeasesAndOutcomes,
+		"OutcomesOfADrain":                testOutcomesOfADrain,
 		"ClaimsAreExclusive":              testClaimsAreExclusive,
 		"ProductsAndPrices":               testProductsAndPrices,
 		"PriceLookupKeysAreUnique":        testPriceLookupKeysAreUnique,

@@ -352,3 +352,47 @@ func testClaimsAreExclusive(t *testing.T, s store.Store) {
 		t.Fatalf("claimed %d of 200", len(seen))
 	}
 }
+
+// A sender records a drain's outcomes in one call: each applies, with
+// its own attempt in its delivery's history.
+func testOutcomesOfADrain(t *testing.T, s store.Store) {
+	account(t, s, "acct_1")
+	endpoints(t, s, "acct_1", "we_1")
+	write(t, s, func(tx store.Tx) error {
+		return tx.InsertDeliveries(ctx, []*webhooks.Delivery{
+			delivery("acct_1", "wd_1", "we_1", "evt_1", t0),
+			delivery("acct_1", "wd_2", "we_1", "evt_2", t0),
+			delivery("acct_1", "wd_3", "we_1", "evt_3", t0),
+		})
+	})
+	claimed := claim(t, s, "c1", t0, 10, 4)
+	if len(claimed) != 3 {
+		t.Fatalf("claimed %d", len(claimed))
+	}
+	codes := map[string]int{"wd_1": 200, "wd_2": 503, "wd_3": 204}
+	outcomes := make([]webhooks.Outcome, len(claimed))
+	for i, d := range claimed {
+		outcomes[i] = webhooks.Conclude(*d, webhooks.Attempt{At: t0, StatusCode: codes[d.ID], Latency: time.Duration(i+1) * time.Millisecond}, 0.5)
+	}
+	var applied int
+	write(t, s, func(tx store.Tx) error {
+		var err error
+		applied, err = tx.RecordOutcomes(ctx, outcomes)
+		return err
+	})
+	if applied != 3 {
+		t.Fatalf("applied %d of 3", applied)
+	}
+	read(t, s, func(r store.Reader) error {
+		ds, _, err := r.ListDeliveries(ctx, "acct_1", store.ListQuery{Limit: 10})
+		if err != nil || len(ds) != 3 {
+			t.Fatal(ds, err)
+		}
+		for _, d := range ds {
+			if len(d.History) != 1 || d.History[0].DeliveryID != d.ID || d.History[0].StatusCode != codes[d.ID] || d.Attempts != 1 {
+				t.Errorf("%s: %+v", d.ID, d)
+			}
+		}
+		return nil
+	})
+}
