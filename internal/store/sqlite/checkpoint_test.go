@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -77,28 +79,90 @@ func TestConnectionSettings(t *testing.T) {
 	}
 }
 
-// Under writes that never pause, the committer restarts the WAL once the
-// passive checkpoints report it long, so it starts over from its
-// beginning instead of growing to the writer's own threshold.
+// Under writes that never pause, and reads beside them, the committer
+// restarts the WAL once the passive checkpoints report it long, so it
+// starts over from its beginning instead of growing to the writer's own
+// threshold; and every acknowledged write is there, before and after the
+// store is closed and opened again.
 func TestCommitterRestartsALongWAL(t *testing.T) {
 	ctx := context.Background()
 	s, path := openTempAt(t)
 	s.restartFrames = 50
+	var acknowledged atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				err := s.Write(ctx, func(tx store.Tx) error {
+					return tx.InsertAccount(ctx, store.Account{ID: fmt.Sprintf("acct_%d_%d", w, i), Name: "Shop", APIVersion: "v"})
+				})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				acknowledged.Add(1)
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() { // reads hold WAL snapshots while the restarts happen
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := countAccounts(ctx, s); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
 	deadline := time.Now().Add(10 * time.Second)
-	for i := 0; s.restarts.Load() < 2; i++ {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d restarts after %d writes", s.restarts.Load(), i)
-		}
-		err := s.Write(ctx, func(tx store.Tx) error {
-			return tx.InsertAccount(ctx, store.Account{ID: fmt.Sprintf("acct_%d", i), Name: "Shop", APIVersion: "v"})
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+	for s.restarts.Load() < 3 && time.Now().Before(deadline) && !t.Failed() {
+		time.Sleep(5 * time.Millisecond)
+	}
+	close(stop)
+	wg.Wait()
+	if got := s.restarts.Load(); got < 3 {
+		t.Fatalf("%d restarts after %d writes", got, acknowledged.Load())
 	}
 	if frames := walFrames(t, path); frames >= writerCheckpointPages {
 		t.Fatalf("the WAL reached the writer's threshold: %d frames", frames)
 	}
+	if n, err := countAccounts(ctx, s); err != nil || int64(n) != acknowledged.Load() {
+		t.Fatalf("%d accounts (%v), %d writes acknowledged", n, err, acknowledged.Load())
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	if n, err := countAccounts(ctx, again); err != nil || int64(n) != acknowledged.Load() {
+		t.Fatalf("reopened: %d accounts (%v), %d writes acknowledged", n, err, acknowledged.Load())
+	}
+}
+
+func countAccounts(ctx context.Context, s *Store) (int, error) {
+	var n int
+	err := s.Read(ctx, func(r store.Reader) error {
+		var err error
+		n, err = r.CountAccounts(ctx)
+		return err
+	})
+	return n, err
 }
 
 // A read that keeps an old snapshot open holds the WAL: the restart gives
