@@ -173,15 +173,13 @@ func (t *txn) DeleteWebhookEndpoint(ctx context.Context, accountID, id string) e
 	return err
 }
 
+// InsertDeliveries inserts new deliveries, unclaimed, with as few
+// statements as insertRows needs.
 func (t *txn) InsertDeliveries(ctx context.Context, ds []*webhooks.Delivery) error {
-	for _, d := range ds {
-		_, err := t.tx.ExecContext(ctx, `INSERT INTO webhook_deliveries (`+deliveryColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?)`,
-			d.ID, d.AccountID, d.EndpointID, d.EventID, d.Status, d.Attempts, nanos(d.NextAttemptAt), nanos(d.Created))
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return t.insertRows(ctx, `webhook_deliveries (`+deliveryColumns+`)`, 10, len(ds), func(i int) ([]any, error) {
+		d := ds[i]
+		return []any{d.ID, d.AccountID, d.EndpointID, d.EventID, d.Status, d.Attempts, nanos(d.NextAttemptAt), nil, nil, nanos(d.Created)}, nil
+	})
 }
 
 // ClaimDeliveries takes up to each endpoint's share of its oldest due rows
