@@ -116,10 +116,10 @@ func (s *Store) restartWAL() {
 		return
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = "+strconv.FormatInt(restartBusyTimeout.Milliseconds(), 10)); err != nil {
+	if err := setBusyTimeout(ctx, conn, restartBusyTimeout); err != nil {
 		return
 	}
-	defer conn.ExecContext(ctx, "PRAGMA busy_timeout = "+strconv.FormatInt(busyTimeout.Milliseconds(), 10))
+	defer setBusyTimeout(ctx, conn, busyTimeout)
 	var busy, walFrames, copied int64
 	if err := conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(RESTART)").Scan(&busy, &walFrames, &copied); err != nil {
 		s.logger.Warn("sqlite: restarting the WAL failed", "err", err, "wal_frames", s.walFrames.Load())
@@ -128,4 +128,10 @@ func (s *Store) restartWAL() {
 	if busy == 0 {
 		s.restarts.Add(1)
 	}
+}
+
+// setBusyTimeout sets how long conn waits for a lock another holds.
+func setBusyTimeout(ctx context.Context, conn *sql.Conn, d time.Duration) error {
+	_, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = "+strconv.FormatInt(d.Milliseconds(), 10))
+	return err
 }

@@ -91,7 +91,8 @@ func TestCommitterRestartsALongWAL(t *testing.T) {
 	var acknowledged atomic.Int64
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	for w := range 4 {
+	// repeat runs fn until stop closes or fn fails.
+	repeat := func(fn func(i int) error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -101,32 +102,28 @@ func TestCommitterRestartsALongWAL(t *testing.T) {
 					return
 				default:
 				}
-				err := s.Write(ctx, func(tx store.Tx) error {
-					return tx.InsertAccount(ctx, store.Account{ID: fmt.Sprintf("acct_%d_%d", w, i), Name: "Shop", APIVersion: "v"})
-				})
-				if err != nil {
+				if err := fn(i); err != nil {
 					t.Error(err)
 					return
 				}
-				acknowledged.Add(1)
 			}
 		}()
 	}
-	wg.Add(1)
-	go func() { // reads hold WAL snapshots while the restarts happen
-		defer wg.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			default:
+	for w := range 4 {
+		repeat(func(i int) error {
+			err := s.Write(ctx, func(tx store.Tx) error {
+				return tx.InsertAccount(ctx, store.Account{ID: fmt.Sprintf("acct_%d_%d", w, i), Name: "Shop", APIVersion: "v"})
+			})
+			if err == nil {
+				acknowledged.Add(1)
 			}
-			if _, err := countAccounts(ctx, s); err != nil {
-				t.Error(err)
-				return
-			}
-		}
-	}()
+			return err
+		})
+	}
+	repeat(func(int) error { // reads hold WAL snapshots while the restarts happen
+		_, err := countAccounts(ctx, s)
+		return err
+	})
 	deadline := time.Now().Add(10 * time.Second)
 	for s.restarts.Load() < 3 && time.Now().Before(deadline) && !t.Failed() {
 		time.Sleep(5 * time.Millisecond)
