@@ -1,9 +1,11 @@
 package e2e
 
 import (
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"regexp"
 	"strconv"
 	"sync"
 	"testing"
@@ -43,12 +45,22 @@ func (a *acknowledged) count() int {
 // restarts it on the same database, and checks that everything a client
 // got a 2xx for is there, with its events, and that no payment has
 // refunds beyond its amount.
+//
+// On SQLite the writer starts the WAL over at 1 MB instead of 200 MB, and
+// the kill comes only after it has: the WAL a restart finds then begins
+// with frames written after a restart, older frames behind them, and a
+// kill can land inside a restart.
 func TestBinaryCrashLosesNothingAcknowledged(t *testing.T) {
 	db := testdb.DSN(t)
+	var flags []string
+	onSQLite := !testdb.Postgres()
+	if onSQLite {
+		flags = []string{"--sqlite-wal-restart-mb", "1"}
+	}
 	var sk string // printed on the first start only
 	ack := &acknowledged{succeeded: map[string]bool{}, refunds: map[string]int64{}, refunded: map[string]int64{}}
 	for round := range crashRounds(t) {
-		p := runKassa(t, db)
+		p := runKassa(t, db, flags...)
 		if round == 0 {
 			sk = p.key("sk")
 		}
@@ -64,20 +76,28 @@ func TestBinaryCrashLosesNothingAcknowledged(t *testing.T) {
 		}
 		// Kill at a random moment once work is under way (a loaded
 		// machine can take a while to answer the first request).
-		for deadline := time.Now().Add(30 * time.Second); ack.count() == before && time.Now().Before(deadline); {
+		restarted := func() bool { return !onSQLite || walRestarts(t, p.URL) > 0 }
+		for deadline := time.Now().Add(30 * time.Second); (ack.count() == before || !restarted()) && time.Now().Before(deadline); {
 			time.Sleep(10 * time.Millisecond)
 		}
 		time.Sleep(time.Duration(rand.IntN(500)) * time.Millisecond)
+		restarts := 0
+		if onSQLite {
+			restarts = walRestarts(t, p.URL)
+		}
 		p.kill()
 		close(stop)
 		wg.Wait()
 		if ack.count() == before {
 			t.Fatalf("round %d: no request was acknowledged before the kill", round)
 		}
-		p = runKassa(t, db)
+		if onSQLite && restarts == 0 {
+			t.Fatalf("round %d: the WAL never started over before the kill", round)
+		}
+		p = runKassa(t, db, flags...)
 		checkAcknowledged(t, stripeClient(p.URL, sk), ack)
-		t.Logf("round %d: %d intents, %d completed, %d refunds acknowledged so far survived kill -9",
-			round, len(ack.created), len(ack.succeeded), len(ack.refunds))
+		t.Logf("round %d: %d intents, %d completed, %d refunds acknowledged so far survived kill -9 (%d WAL restarts before it)",
+			round, len(ack.created), len(ack.succeeded), len(ack.refunds), restarts)
 		p.kill()
 	}
 }
@@ -186,4 +206,25 @@ func checkAcknowledged(t *testing.T, sc *stripe.Client, ack *acknowledged) {
 			t.Fatalf("acknowledged refund %s: stored %v, with its refund.created event %v", id, seen[id], events[id]["refund.created"])
 		}
 	}
+}
+
+// walRestarts is how often the SQLite writer at baseURL has started the WAL
+// over, from /metrics.
+func walRestarts(t *testing.T, baseURL string) int {
+	t.Helper()
+	resp, err := http.Get(baseURL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^kassa_sqlite_wal_restarts_total (\d+)$`).FindSubmatch(body)
+	if m == nil {
+		t.Fatal("/metrics lacks kassa_sqlite_wal_restarts_total")
+	}
+	n, _ := strconv.Atoi(string(m[1]))
+	return n
 }

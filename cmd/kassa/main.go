@@ -44,7 +44,8 @@ const usage = `Usage:
   kassa serve [--addr ADDR] [--db PATH|URL] [--public-url URL] [--secrets-key-file PATH]
               [--rates-file PATH] [--fees-file PATH] [--refund-delay DURATION|off]
               [--webhook-timeout DURATION] [--webhook-per-endpoint N] [--webhook-forbid-private]
-              [--paygate-allow-http=false] [--sqlite-synchronous normal|full] [pool flags]
+              [--paygate-allow-http=false] [--sqlite-synchronous normal|full]
+              [--sqlite-wal-restart-mb N] [pool flags]
   kassa account create --name NAME [--json] [--db PATH|URL] [--secrets-key-file PATH]
   kassa migrate [--db PATH|URL] [--secrets-key-file PATH]
   kassa paygate credentials --account ACCT [--aes] [--rotate] [--json] [--db PATH|URL] [--secrets-key-file PATH]
@@ -60,7 +61,8 @@ KASSA_DB (a SQLite file, default kassa.db, or postgres://user:password@host:5432
 KASSA_PUBLIC_URL (default http://ADDR), KASSA_SECRETS_KEY (64 hex characters) or
 KASSA_SECRETS_KEY_FILE (default DB.key; with a database URL one of them is required),
 KASSA_WEBHOOK_TIMEOUT (default 10s), KASSA_WEBHOOK_PER_ENDPOINT (default 32),
-KASSA_WEBHOOK_FORBID_PRIVATE, KASSA_SQLITE_SYNCHRONOUS (default normal), KASSA_RATES_FILE and
+KASSA_WEBHOOK_FORBID_PRIVATE, KASSA_SQLITE_SYNCHRONOUS (default normal),
+KASSA_SQLITE_WAL_RESTART_MB (default 200), KASSA_RATES_FILE and
 KASSA_FEES_FILE (default: built in; see docs/ledger.md), KASSA_SANDBOX_REFUND_DELAY (default
 10s; "off": refunds wait for a test helper), KASSA_PAYGATE_ALLOW_HTTP (default true in the
 sandbox). With PostgreSQL
@@ -114,11 +116,19 @@ func dbFlags(fs *flag.FlagSet) func() (string, stores.Options, error) {
 	lockTimeout := fs.String("db-lock-timeout", os.Getenv("KASSA_DB_LOCK_TIMEOUT"), "PostgreSQL: longest wait for a row lock or a connection before answering 429 (KASSA_DB_LOCK_TIMEOUT; default 5s)")
 	statementTimeout := fs.String("db-statement-timeout", os.Getenv("KASSA_DB_STATEMENT_TIMEOUT"), "PostgreSQL: longest any statement may run (KASSA_DB_STATEMENT_TIMEOUT; default 30s)")
 	synchronous := fs.String("sqlite-synchronous", env("KASSA_SQLITE_SYNCHRONOUS", "normal"), "SQLite: normal (survives kill -9) or full (also survives power loss, fsync per commit) (KASSA_SQLITE_SYNCHRONOUS)")
+	walRestart := fs.String("sqlite-wal-restart-mb", os.Getenv("KASSA_SQLITE_WAL_RESTART_MB"), "SQLite: WAL size in MB at which the writer starts the WAL file over (KASSA_SQLITE_WAL_RESTART_MB; default 200)")
 	return func() (string, stores.Options, error) {
 		var opts stores.Options
 		var err error
 		if opts.SQLite.Synchronous, err = sqlite.ParseSynchronous(*synchronous); err != nil {
 			return "", opts, fmt.Errorf("--sqlite-synchronous (KASSA_SQLITE_SYNCHRONOUS) %q: want normal or full", *synchronous)
+		}
+		if *walRestart != "" {
+			mb, err := strconv.ParseInt(*walRestart, 10, 32)
+			if err != nil || mb < 1 {
+				return "", opts, fmt.Errorf("--sqlite-wal-restart-mb (KASSA_SQLITE_WAL_RESTART_MB) %q: want a positive number of MB", *walRestart)
+			}
+			opts.SQLite.WALRestartBytes = mb << 20
 		}
 		if *maxConns != "" {
 			n, err := strconv.ParseInt(*maxConns, 10, 32)

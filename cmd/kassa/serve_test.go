@@ -22,6 +22,8 @@ func TestServeRefusesBadSettings(t *testing.T) {
 		{env: map[string]string{"KASSA_WEBHOOK_PER_ENDPOINT": "many"}, want: `KASSA_WEBHOOK_PER_ENDPOINT "many": want a number`},
 		{args: []string{"--sqlite-synchronous", "off"}, want: `--sqlite-synchronous (KASSA_SQLITE_SYNCHRONOUS) "off": want normal or full`},
 		{env: map[string]string{"KASSA_SQLITE_SYNCHRONOUS": "extra"}, want: `"extra": want normal or full`},
+		{args: []string{"--sqlite-wal-restart-mb", "0"}, want: `--sqlite-wal-restart-mb (KASSA_SQLITE_WAL_RESTART_MB) "0": want a positive number of MB`},
+		{env: map[string]string{"KASSA_SQLITE_WAL_RESTART_MB": "1.5"}, want: `"1.5": want a positive number of MB`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {

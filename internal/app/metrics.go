@@ -28,5 +28,7 @@ func registerStoreMetrics(registry *prometheus.Registry, st store.Store) {
 			func(s sqlite.WriterStats) float64 { return s.Busy.Seconds() }),
 		counter("kassa_sqlite_write_wait_seconds_total", "Time writes waited for the single SQLite writer, summed; divided by the writes, their average wait.",
 			func(s sqlite.WriterStats) float64 { return s.Waited.Seconds() }),
+		counter("kassa_sqlite_wal_restarts_total", "Times the SQLite writer started the WAL file over from its beginning, after it reached --sqlite-wal-restart-mb.",
+			func(s sqlite.WriterStats) float64 { return float64(s.WALRestarts) }),
 	)
 }

