@@ -72,7 +72,8 @@ func TestConnectionSettings(t *testing.T) {
 }
 
 // Under writes that never pause, and reads beside them, the committer
-// restarts the WAL once the passive checkpoints report it long, so it
+// restarts the WAL once the passive checkpoints report it long (after the
+// checkpointer synced the database file), so it
 // starts over from its beginning instead of growing to the writer's own
 // threshold; and every acknowledged write is there, before and after the
 // store is closed and opened again.
@@ -128,6 +129,11 @@ func TestCommitterRestartsALongWAL(t *testing.T) {
 	wg.Wait()
 	if got := s.restarts.Load(); got < 3 {
 		t.Fatalf("%d restarts after %d writes", got, acknowledged.Load())
+	}
+	// Each restart was preceded by a sync of the database file (and
+	// failed attempts too), so the restart had little left to sync.
+	if syncs := s.dbSyncs.Load(); syncs < s.restarts.Load() {
+		t.Errorf("%d syncs of the database file for %d restarts", syncs, s.restarts.Load())
 	}
 	if n, err := countAccounts(ctx, s); err != nil || int64(n) != acknowledged.Load() {
 		t.Fatalf("%d accounts (%v), %d writes acknowledged", n, err, acknowledged.Load())

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -45,10 +46,12 @@ type Store struct {
 	// checkpointer copies the WAL into the database (checkpoint.go).
 	checkpointer        *sql.DB
 	checkpointerStopped chan struct{}
+	dbFile              *os.File     // the database file, for syncing it before a WAL restart
 	checkpointed        atomic.Int64 // WAL frames copied by the last checkpoint, for tests and the slow-batch log
 	walFrames           atomic.Int64 // the WAL's length at the last checkpoint
 	restartFrames       int64        // the WAL length at which the committer restarts it (Options.WALRestartBytes)
 	restarts            atomic.Int64 // WAL restarts done by the committer, for tests
+	dbSyncs             atomic.Int64 // syncs of dbFile before restarts, for tests
 	// lockWait bounds how long a write waits for the writer before the
 	// client is told to retry (429 lock_timeout).
 	lockWait time.Duration
@@ -146,9 +149,18 @@ func OpenWith(ctx context.Context, path string, opts Options) (*Store, error) {
 		writer.Close()
 		return nil, err
 	}
+	// Only synced (checkpointLoop), and closed after SQLite's connections:
+	// closing any descriptor of a file drops the process's POSIX locks on
+	// it, SQLite's included.
+	dbFile, err := os.Open(path)
+	if err != nil {
+		writer.Close()
+		return nil, err
+	}
 	reader, err := sql.Open("sqlite", readDSN)
 	if err != nil {
 		writer.Close()
+		dbFile.Close()
 		return nil, err
 	}
 	conns := max(4, runtime.GOMAXPROCS(0)*2)
@@ -158,11 +170,12 @@ func OpenWith(ctx context.Context, path string, opts Options) (*Store, error) {
 	if err != nil {
 		writer.Close()
 		reader.Close()
+		dbFile.Close()
 		return nil, err
 	}
 	checkpointer.SetMaxOpenConns(1)
 	s := &Store{
-		writer: writer, reader: reader, checkpointer: checkpointer, lockWait: 5 * time.Second,
+		writer: writer, reader: reader, checkpointer: checkpointer, dbFile: dbFile, lockWait: 5 * time.Second,
 		walPath: path + "-wal", restartFrames: restartFrames, logger: cmp.Or(opts.Logger, slog.Default()), slowBatch: slowBatch,
 		writerStmts: newStatements(writer), readerStmts: newStatements(reader),
 		writes: make(chan *write, 4*maxBatch), quit: make(chan struct{}), stopped: make(chan struct{}),
@@ -202,7 +215,7 @@ func (s *Store) Close() error {
 		<-s.checkpointerStopped
 		s.writerStmts.close()
 		s.readerStmts.close()
-		err = errors.Join(s.checkpointer.Close(), s.reader.Close(), s.writer.Close())
+		err = errors.Join(s.checkpointer.Close(), s.reader.Close(), s.writer.Close(), s.dbFile.Close())
 	})
 	return err
 }
