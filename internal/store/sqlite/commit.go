@@ -14,6 +14,13 @@ import (
 // maxBatch bounds how many writes share one commit.
 const maxBatch = 64
 
+// The committer waits up to lingerFor for a batch of lingerUpTo writes
+// while writes come concurrently (lingerForWrites).
+const (
+	lingerUpTo = 8
+	lingerFor  = 500 * time.Microsecond
+)
+
 // A write moves from queued to taken (the committer runs it) or to
 // abandoned (its caller stopped waiting first); never both.
 const (
@@ -73,13 +80,18 @@ func (s *Store) Write(ctx context.Context, fn func(store.Tx) error) error {
 }
 
 // commitLoop runs queued writes until the store closes, a batch at a time:
-// whatever queued while the previous batch ran, up to maxBatch. It never
-// waits to fill a batch, so a lone write commits at once.
+// whatever queued while the previous batch ran, up to maxBatch, and while
+// writes come concurrently, those arriving a moment later
+// (lingerForWrites).
 func (s *Store) commitLoop() {
 	defer close(s.stopped)
 	batch := make([]*write, 0, maxBatch)
+	linger := time.NewTimer(time.Hour)
+	linger.Stop()
+	previous := 0 // writes in the previous batch
 	for {
 		batch = batch[:0]
+		idle := time.Now()
 		select {
 		case w := <-s.writes:
 			batch = append(batch, w)
@@ -87,18 +99,50 @@ func (s *Store) commitLoop() {
 			s.failQueued()
 			return
 		}
-	fill:
-		for len(batch) < maxBatch {
-			select {
-			case w := <-s.writes:
-				batch = append(batch, w)
-			default:
-				break fill
-			}
+		s.fill(&batch, maxBatch)
+		if previous > 1 && len(batch) < s.lingerUpTo && time.Since(idle) < s.lingerFor {
+			s.lingerForWrites(&batch, linger)
 		}
+		previous = len(batch)
 		s.commitBatch(batch)
 		if s.restartDue() {
 			s.restartWAL()
+		}
+	}
+}
+
+// fill adds the writes queued now to batch, up to n in all.
+func (s *Store) fill(batch *[]*write, n int) {
+	for len(*batch) < n {
+		select {
+		case w := <-s.writes:
+			*batch = append(*batch, w)
+		default:
+			return
+		}
+	}
+}
+
+// lingerForWrites waits up to lingerFor for more writes to join batch,
+// until it holds lingerUpTo. A commit costs the writer about as much as
+// two writes (a WAL frame per B-tree it changed, however many writes
+// changed it), so under a steady load several writes sharing one commit
+// leave the writer more spare time than the wait costs them. The
+// committer lingers only while writes come concurrently (the previous
+// batch had several, and this one's first came without a long pause), so
+// a lone write on a quiet instance commits at once.
+func (s *Store) lingerForWrites(batch *[]*write, timer *time.Timer) {
+	timer.Reset(s.lingerFor)
+	defer timer.Stop()
+	for len(*batch) < s.lingerUpTo {
+		select {
+		case w := <-s.writes:
+			*batch = append(*batch, w)
+			s.fill(batch, s.lingerUpTo)
+		case <-timer.C:
+			return
+		case <-s.quit:
+			return
 		}
 	}
 }

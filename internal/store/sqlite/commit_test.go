@@ -159,3 +159,66 @@ func TestATakenWriteOutlivesItsCallersContext(t *testing.T) {
 		}
 	}
 }
+
+// While writes come concurrently, the committer waits a moment for more of
+// them to share a commit: three writes that arrive one after another,
+// after a batch of two, commit together.
+func TestConcurrentWritesLingerToShareACommit(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	// Set before the first write reaches the committer, which reads them.
+	s.lingerUpTo, s.lingerFor = 3, time.Minute
+	insert := func(id string) error {
+		return s.Write(ctx, func(tx store.Tx) error {
+			return tx.InsertAccount(ctx, store.Account{ID: id, Name: "Shop", APIVersion: "v"})
+		})
+	}
+	// A batch of two: the writes queued behind a held one.
+	release := holdCommitter(s, func(tx store.Tx) error {
+		return tx.InsertAccount(ctx, store.Account{ID: "acct_held", Name: "Shop", APIVersion: "v"})
+	})
+	queued := make(chan error, 2)
+	for _, id := range []string{"acct_queued_1", "acct_queued_2"} {
+		go func() { queued <- insert(id) }()
+	}
+	waitQueued(t, s, 2)
+	if err := release(); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := <-queued; err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := s.commits.Load()
+	errs := make(chan error, 3)
+	for i := range 3 {
+		go func() { errs <- insert(fmt.Sprintf("acct_%d", i)) }()
+		time.Sleep(5 * time.Millisecond) // each alone in the queue
+	}
+	for range 3 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := s.commits.Load() - before; got != 1 {
+		t.Errorf("%d commits for three writes arriving while the committer lingered", got)
+	}
+}
+
+// A write that follows a lone write commits at once, however long the
+// committer may linger: it lingers only after a batch of several.
+func TestALoneWriteDoesNotLinger(t *testing.T) {
+	s := openTemp(t)
+	s.lingerUpTo, s.lingerFor = 8, time.Hour
+	for i := range 3 {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := s.Write(ctx, func(tx store.Tx) error {
+			return tx.InsertAccount(ctx, store.Account{ID: fmt.Sprintf("acct_%d", i), Name: "Shop", APIVersion: "v"})
+		})
+		cancel()
+		if err != nil {
+			t.Fatalf("write %d: %v", i, err)
+		}
+	}
+}

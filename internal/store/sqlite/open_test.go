@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"kassa/internal/store"
 )
 
 // openTemp opens a fresh store in the test's temporary directory, closed
@@ -95,5 +97,33 @@ func TestWALRestartSize(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "bad.db")); !os.IsNotExist(err) {
 		t.Errorf("a refused size created the file (stat: %v)", err)
+	}
+}
+
+// A path with characters that mean something in a URI ("?", "#", "%")
+// opens that very file, not one named by the path's beginning.
+func TestOpenAPathWithURICharacters(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "shop #1?a=b 100%25")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "kassa.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Write(ctx, func(tx store.Tx) error {
+		return tx.InsertAccount(ctx, store.Account{ID: "acct_1", Name: "Shop", APIVersion: "v"})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
+		t.Fatalf("the database is not at %s: %v", path, err)
+	}
+	entries, err := os.ReadDir(filepath.Dir(dir))
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("beside the directory: %v (%v)", entries, err)
 	}
 }

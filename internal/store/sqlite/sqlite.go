@@ -55,6 +55,10 @@ type Store struct {
 	// lockWait bounds how long a write waits for the writer before the
 	// client is told to retry (429 lock_timeout).
 	lockWait time.Duration
+	// lingerUpTo and lingerFor bound how the committer waits for more
+	// writes to share a commit (lingerForWrites).
+	lingerUpTo int
+	lingerFor  time.Duration
 }
 
 var _ store.Store = (*Store)(nil)
@@ -129,14 +133,14 @@ func OpenWith(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: WAL restart size %d: want a positive size", opts.WALRestartBytes)
 	}
 	restartFrames := max(cmp.Or(opts.WALRestartBytes, DefaultWALRestartBytes)/pageSize, 1)
-	writeDSN := "file:" + path + "?" + pragmas.Encode() + "&_pragma=temp_store(MEMORY)" +
+	writeDSN := fileURI(path) + "?" + pragmas.Encode() + "&_pragma=temp_store(MEMORY)" +
 		"&_pragma=wal_autocheckpoint(" + strconv.FormatInt(writerCheckpointPages(restartFrames), 10) + ")&_txlock=immediate"
 	// Read connections map the first 2 GB of the file (SQLite's largest
 	// mapping) and read pages there instead of with a system call each: a
 	// retrieve then costs the same at 1,000,000 intents as at 10,000
 	// (docs/benchmarks.md). The mapped pages are the OS page cache's, shared
 	// by all connections, not Kassa's heap.
-	readDSN := "file:" + path + "?" + pragmas.Encode() + "&_pragma=query_only(ON)&_pragma=mmap_size(" + strconv.Itoa(readMmapBytes) + ")"
+	readDSN := fileURI(path) + "?" + pragmas.Encode() + "&_pragma=query_only(ON)&_pragma=mmap_size(" + strconv.Itoa(readMmapBytes) + ")"
 
 	writer, err := sql.Open("sqlite", writeDSN)
 	if err != nil {
@@ -166,7 +170,7 @@ func OpenWith(ctx context.Context, path string, opts Options) (*Store, error) {
 	conns := max(4, runtime.GOMAXPROCS(0)*2)
 	reader.SetMaxOpenConns(conns)
 	reader.SetMaxIdleConns(conns)
-	checkpointer, err := sql.Open("sqlite", "file:"+path+"?"+pragmas.Encode())
+	checkpointer, err := sql.Open("sqlite", fileURI(path)+"?"+pragmas.Encode())
 	if err != nil {
 		writer.Close()
 		reader.Close()
@@ -179,11 +183,18 @@ func OpenWith(ctx context.Context, path string, opts Options) (*Store, error) {
 		walPath: path + "-wal", restartFrames: restartFrames, logger: cmp.Or(opts.Logger, slog.Default()), slowBatch: slowBatch,
 		writerStmts: newStatements(writer), readerStmts: newStatements(reader),
 		writes: make(chan *write, 4*maxBatch), quit: make(chan struct{}), stopped: make(chan struct{}),
-		checkpointerStopped: make(chan struct{}),
+		checkpointerStopped: make(chan struct{}), lingerUpTo: lingerUpTo, lingerFor: lingerFor,
 	}
 	go s.commitLoop()
 	go s.checkpointLoop(checkpointer)
 	return s, nil
+}
+
+// fileURI is path as a SQLite URI filename: in a URI, "?" starts the
+// parameters, "#" a fragment and "%" an escape, so a path holding any of
+// them would otherwise name another file.
+func fileURI(path string) string {
+	return "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 }
 
 // Read runs fn in a read transaction: one consistent snapshot.
