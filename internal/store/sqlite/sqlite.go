@@ -118,6 +118,10 @@ func OpenWith(ctx context.Context, path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.WALRestartBytes < 0 {
+		return nil, fmt.Errorf("sqlite: WAL restart size %d: want a positive size", opts.WALRestartBytes)
+	}
+	restartFrames := max(cmp.Or(opts.WALRestartBytes, DefaultWALRestartBytes)/pageSize, 1)
 	// busy_timeout first so the other pragmas wait instead of failing; WAL
 	// lets readers run beside the writer; synchronous as chosen (see
 	// Synchronous and docs/operations.md).
@@ -129,10 +133,6 @@ func OpenWith(ctx context.Context, path string, opts Options) (*Store, error) {
 	// commit runs in a savepoint, whose sub-journal would otherwise be a
 	// temp file written for every page a write touches. Crash safety
 	// comes from the WAL, not from these.
-	if opts.WALRestartBytes < 0 {
-		return nil, fmt.Errorf("sqlite: WAL restart size %d: want a positive size", opts.WALRestartBytes)
-	}
-	restartFrames := max(cmp.Or(opts.WALRestartBytes, DefaultWALRestartBytes)/pageSize, 1)
 	writeDSN := fileURI(path) + "?" + pragmas.Encode() + "&_pragma=temp_store(MEMORY)" +
 		"&_pragma=wal_autocheckpoint(" + strconv.FormatInt(writerCheckpointPages(restartFrames), 10) + ")&_txlock=immediate"
 	// Read connections map the first 2 GB of the file (SQLite's largest
