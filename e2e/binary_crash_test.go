@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -212,19 +211,10 @@ func checkAcknowledged(t *testing.T, sc *stripe.Client, ack *acknowledged) {
 // over, from /metrics.
 func walRestarts(t *testing.T, baseURL string) int {
 	t.Helper()
-	resp, err := http.Get(baseURL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := regexp.MustCompile(`(?m)^kassa_sqlite_wal_restarts_total (\d+)$`).FindSubmatch(body)
+	m := regexp.MustCompile(`(?m)^kassa_sqlite_wal_restarts_total (\d+)$`).FindStringSubmatch(metricsAt(t, baseURL))
 	if m == nil {
 		t.Fatal("/metrics lacks kassa_sqlite_wal_restarts_total")
 	}
-	n, _ := strconv.Atoi(string(m[1]))
+	n, _ := strconv.Atoi(m[1])
 	return n
 }

@@ -539,7 +539,13 @@ func TestWebhookResendAndDeliveryLog(t *testing.T) {
 // metrics is what /metrics shows now.
 func (k *kassa) metrics(t *testing.T) string {
 	t.Helper()
-	resp, err := http.Get(k.URL + "/metrics")
+	return metricsAt(t, k.URL)
+}
+
+// metricsAt is what /metrics at baseURL shows now.
+func metricsAt(t *testing.T, baseURL string) string {
+	t.Helper()
+	resp, err := http.Get(baseURL + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
