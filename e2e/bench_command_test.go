@@ -17,9 +17,10 @@ import (
 )
 
 // TestBinaryBenchMeasuresWebhooksAndMemory runs `kassa bench` against a
-// real `kassa serve` with its webhook receiver and memory sampling: every
-// event the run caused must arrive with a signature that holds, the
-// endpoint must be gone afterwards, and results and plot must be written.
+// real `kassa serve` with its webhook receiver and memory sampling, after
+// a warm-up: every event the measured run caused must arrive with a
+// signature that holds (and none of the warm-up's), the endpoint must be
+// gone afterwards, and results and plot must be written.
 func TestBinaryBenchMeasuresWebhooksAndMemory(t *testing.T) {
 	dsn := testdb.DSN(t)
 	p := runKassa(t, dsn)
@@ -30,7 +31,7 @@ func TestBinaryBenchMeasuresWebhooksAndMemory(t *testing.T) {
 	}
 	dir := t.TempDir()
 	out, plot := filepath.Join(dir, "results.json"), filepath.Join(dir, "plot.png")
-	cmd := exec.Command(bin, "bench", "--url", p.URL, "--key", sk, "--rate", "100", "--duration", "1s",
+	cmd := exec.Command(bin, "bench", "--url", p.URL, "--key", sk, "--rate", "100", "--duration", "1s", "--warmup", "1s",
 		"--webhook-receiver", "127.0.0.1:0", "--webhook-wait", "60s",
 		"--server-pid", strconv.Itoa(p.cmd.Process.Pid), "--memory-every", "200ms",
 		"--out", out, "--plot", plot)
@@ -45,8 +46,18 @@ func TestBinaryBenchMeasuresWebhooksAndMemory(t *testing.T) {
 	if err := json.Unmarshal(data, &res); err != nil {
 		t.Fatal(err)
 	}
-	if res.All.Errors != 0 || res.All.Count != 100 {
-		t.Fatalf("requests %+v, errors %v", res.All, res.ErrorSample)
+	if res.All.Errors != 0 || res.All.Count != 100 || res.Warmup != "1s" {
+		t.Fatalf("requests %+v, errors %v, warm-up %q", res.All, res.ErrorSample, res.Warmup)
+	}
+	intents := 0
+	for _, err := range stripeClient(p.URL, sk).V1PaymentIntents.List(ctx, &stripe.PaymentIntentListParams{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		intents++
+	}
+	if measured := res.Ops[loadgen.OpCreateConfirm].Count; intents <= measured {
+		t.Fatalf("%d intents on the server, %d created by the measured run: no warm-up", intents, measured)
 	}
 	h := res.Webhooks
 	if h == nil || h.Expected < res.Ops[loadgen.OpCreateConfirm].Count || h.Delivered != h.Expected ||

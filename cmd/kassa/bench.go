@@ -25,6 +25,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	key := fs.String("key", os.Getenv("KASSA_BENCH_KEY"), "secret key (KASSA_BENCH_KEY)")
 	rate := fs.Float64("rate", 500, "requests per second, all operations together")
 	duration := fs.Duration("duration", 30*time.Second, "how long to send")
+	warmup := fs.Duration("warmup", 0, "first send the same load this long, unmeasured: connections, caches and the server's memory warm up")
 	mix := fs.String("mix", "create_confirm=45,complete=25,retrieve=15,list=10,refund=5", "operation weights")
 	idempotencyKeys := fs.String("idempotency-keys", string(loadgen.KeysLikeStripeGo), "a fresh Idempotency-Key with every POST: stripe-go (time first, as stripe-go sends), uuid (random, as stripe-node and stripe-python send) or off")
 	maxInFlight := fs.Int("max-in-flight", 2048, "outstanding requests beyond this are dropped and counted")
@@ -57,6 +58,19 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				s.Elapsed.Seconds(), s.Sent, s.Completed, s.Errors, s.Dropped)
 		},
 	}
+	if *warmup > 0 {
+		// Before the receiver registers its endpoint: the warm-up's events
+		// are owed to no endpoint of the measured run.
+		cfg.Client = loadgen.NewClient(*maxInFlight)
+		warm := cfg
+		warm.Duration = *warmup
+		fmt.Fprintf(stderr, "warming up for %s\n", *warmup)
+		res, err := loadgen.Run(ctx, warm)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "\nwarm-up: %d requests, %d errors, %d dropped\n", res.All.Count, res.All.Errors, res.Dropped)
+	}
 	var hooks *webhookReceiver
 	if *receiver != "" {
 		if hooks, err = startReceiver(ctx, *target, *key, *receiver, *receiverURL); err != nil {
@@ -76,6 +90,9 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	res.Writer = stopWriter()
+	if *warmup > 0 {
+		res.Warmup = warmup.String()
+	}
 	fmt.Fprintln(stderr)
 	if hooks != nil {
 		fmt.Fprintf(stderr, "waiting up to %s for webhooks still owed\n", *webhookWait)
@@ -136,6 +153,9 @@ func parseMix(s string) (map[loadgen.Op]int, error) {
 func printResult(w io.Writer, res *loadgen.Result) {
 	fmt.Fprintf(w, "target %s  rate %.0f/s  duration %s  throughput %.0f/s  dropped %d\n",
 		res.Target, res.Rate, res.Duration, res.Throughput, res.Dropped)
+	if res.Warmup != "" {
+		fmt.Fprintf(w, "after a warm-up of %s at the same rate, not counted\n", res.Warmup)
+	}
 	fmt.Fprintf(w, "%-16s %8s %7s %9s %9s %9s %9s\n", "operation", "count", "errors", "p50 ms", "p90 ms", "p99 ms", "max ms")
 	ops := make([]string, 0, len(res.Ops))
 	for op := range res.Ops {

@@ -50,7 +50,7 @@ const usage = `Usage:
   kassa migrate [--db PATH|URL] [--secrets-key-file PATH]
   kassa paygate credentials --account ACCT [--aes] [--rotate] [--json] [--db PATH|URL] [--secrets-key-file PATH]
   kassa paygate batch FILE [--out FILE] [--db PATH|URL] [--secrets-key-file PATH]
-  kassa bench --key SECRET_KEY [--url URL] [--rate N] [--duration D] [--mix OP=W,...] [--out FILE]
+  kassa bench --key SECRET_KEY [--url URL] [--rate N] [--duration D] [--warmup D] [--mix OP=W,...] [--out FILE]
               [--plot FILE.png] [--webhook-receiver ADDR [--webhook-url URL] [--webhook-wait D]]
               [--server-pid PID [--memory-every D]]
   kassa seed --account ACCT --intents N [--events] [--span D] [--batch N] [--db PATH|URL] [--secrets-key-file PATH]

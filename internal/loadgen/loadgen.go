@@ -68,6 +68,7 @@ type Result struct {
 	Target      string           `json:"target"`
 	Rate        float64          `json:"rate_per_second"`
 	Duration    string           `json:"duration"`
+	Warmup      string           `json:"warmup,omitempty"` // unmeasured load before the run, set by its caller
 	Started     time.Time        `json:"started"`
 	Throughput  float64          `json:"throughput_per_second"`
 	Dropped     int64            `json:"dropped"`
@@ -95,6 +96,13 @@ type OpResult struct {
 }
 
 // Run drives the target until cfg.Duration has passed and all requests are back.
+// NewClient is the HTTP client Run uses unless given one: it keeps up to
+// maxInFlight connections to the target open between requests. Two runs
+// that share one reuse each other's connections.
+func NewClient(maxInFlight int) *http.Client {
+	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: maxInFlight}}
+}
+
 func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Rate <= 0 || cfg.Duration <= 0 {
 		return nil, fmt.Errorf("loadgen: rate and duration must be positive")
@@ -106,7 +114,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		cfg.MaxInFlight = 2048
 	}
 	if cfg.Client == nil {
-		cfg.Client = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: cfg.MaxInFlight}}
+		cfg.Client = NewClient(cfg.MaxInFlight)
 	}
 	r := &runner{cfg: cfg, results: map[Op]*OpResult{}, errs: map[string]int{}, timeline: newTimeline()}
 	for op := range cfg.Mix {
