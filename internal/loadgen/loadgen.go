@@ -95,7 +95,6 @@ type OpResult struct {
 	lat    []time.Duration
 }
 
-// Run drives the target until cfg.Duration has passed and all requests are back.
 // NewClient is the HTTP client Run uses unless given one: it keeps up to
 // maxInFlight connections to the target open between requests. Two runs
 // that share one reuse each other's connections.
@@ -103,6 +102,7 @@ func NewClient(maxInFlight int) *http.Client {
 	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: maxInFlight}}
 }
 
+// Run drives the target until cfg.Duration has passed and all requests are back.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Rate <= 0 || cfg.Duration <= 0 {
 		return nil, fmt.Errorf("loadgen: rate and duration must be positive")
