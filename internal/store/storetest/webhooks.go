@@ -142,7 +142,7 @@ func testDeliveriesAndPending(t *testing.T, s store.Store) {
 		}
 	}
 	ok := webhooks.Conclude(*d1, webhooks.Attempt{At: t0, StatusCode: 200, Latency: 3 * time.Millisecond}, 0.5)
-	write(t, s, func(tx store.Tx) error { _, err := tx.RecordOutcomes(ctx, []webhooks.Outcome{ok}); return err })
+	record(t, s, ok)
 	if n := pending(); n != 1 {
 		t.Fatalf("pending_webhooks after one success %d, want 1", n)
 	}
@@ -176,6 +176,18 @@ func claim(t *testing.T, s store.Store, token string, now time.Time, limit, perE
 		return err
 	})
 	return out
+}
+
+// record records outcomes in one write and returns how many applied.
+func record(t *testing.T, s store.Store, outcomes ...webhooks.Outcome) int {
+	t.Helper()
+	var applied int
+	write(t, s, func(tx store.Tx) error {
+		var err error
+		applied, err = tx.RecordOutcomes(ctx, outcomes)
+		return err
+	})
+	return applied
 }
 
 func ids(ds []*webhooks.Delivery) []string {
@@ -268,13 +280,7 @@ func testLeasesAndOutcomes(t *testing.T, s store.Store) {
 	}
 	late := webhooks.Conclude(*first[0], webhooks.Attempt{At: t0.Add(time.Minute), StatusCode: 200}, 0.5)
 	retry := webhooks.Conclude(*second[0], webhooks.Attempt{At: t0.Add(time.Minute), StatusCode: 503, Error: "HTTP 503"}, 0.5)
-	var applied int
-	write(t, s, func(tx store.Tx) error {
-		var err error
-		applied, err = tx.RecordOutcomes(ctx, []webhooks.Outcome{late, retry})
-		return err
-	})
-	if applied != 1 {
+	if applied := record(t, s, late, retry); applied != 1 {
 		t.Fatalf("applied %d outcomes; the stale holder's must be ignored", applied)
 	}
 	read(t, s, func(r store.Reader) error {
@@ -298,7 +304,7 @@ func testLeasesAndOutcomes(t *testing.T, s store.Store) {
 	}
 	gaveUp := webhooks.Outcome{DeliveryID: "wd_1", Claim: "c3", Status: webhooks.DeliveryFailed,
 		Attempt: webhooks.Attempt{Number: 2, At: retry.NextAttemptAt, Error: "connection refused"}}
-	write(t, s, func(tx store.Tx) error { _, err := tx.RecordOutcomes(ctx, []webhooks.Outcome{gaveUp}); return err })
+	record(t, s, gaveUp)
 	if got := claim(t, s, "c4", t0.Add(100*time.Hour), 10, 4); len(got) != 0 {
 		t.Fatal("a failed delivery was claimed")
 	}
@@ -374,13 +380,7 @@ func testOutcomesOfADrain(t *testing.T, s store.Store) {
 	for i, d := range claimed {
 		outcomes[i] = webhooks.Conclude(*d, webhooks.Attempt{At: t0, StatusCode: codes[d.ID], Latency: time.Duration(i+1) * time.Millisecond}, 0.5)
 	}
-	var applied int
-	write(t, s, func(tx store.Tx) error {
-		var err error
-		applied, err = tx.RecordOutcomes(ctx, outcomes)
-		return err
-	})
-	if applied != 3 {
+	if applied := record(t, s, outcomes...); applied != 3 {
 		t.Fatalf("applied %d of 3", applied)
 	}
 	read(t, s, func(r store.Reader) error {
