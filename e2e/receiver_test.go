@@ -27,18 +27,24 @@ type webhookRequest struct {
 	Signature string
 	EventID   string
 	Type      string
-	Status    int // what the receiver answered
+	Status    int // what the receiver answered; 0 when the sender hung up first
 }
 
 func newReceiver(t *testing.T) *receiver {
 	r := &receiver{}
 	r.status.Store(http.StatusOK)
 	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		time.Sleep(time.Duration(r.delay.Load()))
+		// Reading the body first lets the server notice a sender that hangs
+		// up during the delay (a killed Kassa): its request is kept, but
+		// not as answered, since the sender never saw the answer.
 		body, _ := io.ReadAll(req.Body)
+		time.Sleep(time.Duration(r.delay.Load()))
 		var head struct{ ID, Type string }
 		json.Unmarshal(body, &head)
 		status := int(r.status.Load())
+		if req.Context().Err() != nil {
+			status = 0
+		}
 		r.mu.Lock()
 		r.requests = append(r.requests, webhookRequest{Body: body, Signature: req.Header.Get("Stripe-Signature"), EventID: head.ID, Type: head.Type, Status: status})
 		r.mu.Unlock()
