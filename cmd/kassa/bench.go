@@ -61,7 +61,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *warmup > 0 {
 		// Before the receiver registers its endpoint: the warm-up's events
 		// are owed to no endpoint of the measured run.
-		cfg.Client = loadgen.NewClient(*maxInFlight)
+		cfg.Transport = loadgen.NewTransport(*maxInFlight)
 		warm := cfg
 		warm.Duration = *warmup
 		fmt.Fprintf(stderr, "warming up for %s\n", *warmup)

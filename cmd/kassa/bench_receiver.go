@@ -27,7 +27,7 @@ func startReceiver(ctx context.Context, target, key, addr, publicURL string) (*w
 	if publicURL == "" {
 		publicURL = "http://" + ln.Addr().String() + "/"
 	}
-	e, err := loadgen.RegisterEndpoint(ctx, http.DefaultClient, target, key, publicURL)
+	e, err := loadgen.RegisterEndpoint(ctx, http.DefaultTransport, target, key, publicURL)
 	if err != nil {
 		ln.Close()
 		return nil, err
@@ -42,7 +42,7 @@ func startReceiver(ctx context.Context, target, key, addr, publicURL string) (*w
 func (w *webhookReceiver) close(stderr io.Writer) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := loadgen.DeleteEndpoint(ctx, http.DefaultClient, w.target, w.key, w.id); err != nil {
+	if err := loadgen.DeleteEndpoint(ctx, http.DefaultTransport, w.target, w.key, w.id); err != nil {
 		fmt.Fprintf(stderr, "bench: could not delete webhook endpoint %s: %v\n", w.id, err)
 	}
 	w.srv.Shutdown(ctx)

@@ -41,7 +41,8 @@ type Config struct {
 	// IdempotencyKeys is the form of the fresh Idempotency-Key sent with
 	// every POST, as Stripe's clients send one (default KeysLikeStripeGo).
 	IdempotencyKeys KeyStyle
-	Client          *http.Client
+	// Transport sends the requests (default NewTransport(MaxInFlight)).
+	Transport http.RoundTripper
 	// Progress, if set, is called about once a second.
 	Progress func(Snapshot)
 	// Succeeded, if set, is told of every 2xx that changed an object:
@@ -95,11 +96,11 @@ type OpResult struct {
 	lat    []time.Duration
 }
 
-// NewClient is the HTTP client Run uses unless given one: it keeps up to
+// NewTransport is what Run sends with unless given one: it keeps up to
 // maxInFlight connections to the target open between requests. Two runs
 // that share one reuse each other's connections.
-func NewClient(maxInFlight int) *http.Client {
-	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: maxInFlight}}
+func NewTransport(maxInFlight int) *http.Transport {
+	return &http.Transport{MaxIdleConnsPerHost: maxInFlight, ResponseHeaderTimeout: 30 * time.Second}
 }
 
 // Run drives the target until cfg.Duration has passed and all requests are back.
@@ -107,25 +108,18 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Rate <= 0 || cfg.Duration <= 0 {
 		return nil, fmt.Errorf("loadgen: rate and duration must be positive")
 	}
-	if cfg.Mix == nil {
-		cfg.Mix = DefaultMix
-	}
-	if cfg.MaxInFlight == 0 {
-		cfg.MaxInFlight = 2048
-	}
-	if cfg.Client == nil {
-		cfg.Client = NewClient(cfg.MaxInFlight)
-	}
-	r := &runner{cfg: cfg, results: map[Op]*OpResult{}, errs: map[string]int{}, timeline: newTimeline()}
-	for op := range cfg.Mix {
-		r.results[op] = &OpResult{}
-	}
+	r := newRunner(cfg)
+	cfg = r.cfg
 	pick := weighted(cfg.Mix)
 	interval := time.Duration(float64(time.Second) / cfg.Rate)
 	started := time.Now()
 	stopProgress := r.progress(started)
+	// Requests go to idle workers; a new worker starts when none is idle,
+	// up to MaxInFlight. Workers live for the run, so their stacks have
+	// grown once, not with every request.
 	var wg sync.WaitGroup
-	inFlight := make(chan struct{}, cfg.MaxInFlight)
+	jobs := make(chan job)
+	workers := 0
 	for i := 0; ; i++ {
 		due := started.Add(time.Duration(i) * interval)
 		if due.Sub(started) >= cfg.Duration || ctx.Err() != nil {
@@ -134,24 +128,63 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		if wait := time.Until(due); wait > 0 {
 			time.Sleep(wait)
 		}
+		j := job{op: pick(), due: due}
 		select {
-		case inFlight <- struct{}{}:
+		case jobs <- j:
 		default:
-			r.dropped.Add(1)
-			continue
+			if workers == cfg.MaxInFlight {
+				r.dropped.Add(1)
+				continue
+			}
+			workers++
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r.work(ctx, started, j, jobs)
+			}()
 		}
 		r.sent.Add(1)
-		wg.Add(1)
-		go func(op Op) {
-			defer wg.Done()
-			defer func() { <-inFlight }()
-			err := r.do(ctx, op)
-			r.record(op, due.Sub(started), time.Since(due), err)
-		}(pick())
 	}
+	close(jobs)
 	wg.Wait()
 	stopProgress()
 	return r.result(started), nil
+}
+
+// job is one request of the schedule.
+type job struct {
+	op  Op
+	due time.Time
+}
+
+// work does j, then whatever jobs brings until it closes.
+func (r *runner) work(ctx context.Context, started time.Time, j job, jobs <-chan job) {
+	for {
+		err := r.do(ctx, j.op)
+		r.record(j.op, j.due.Sub(started), time.Since(j.due), err)
+		var ok bool
+		if j, ok = <-jobs; !ok {
+			return
+		}
+	}
+}
+
+// newRunner fills in cfg's defaults.
+func newRunner(cfg Config) *runner {
+	if cfg.Mix == nil {
+		cfg.Mix = DefaultMix
+	}
+	if cfg.MaxInFlight == 0 {
+		cfg.MaxInFlight = 2048
+	}
+	if cfg.Transport == nil {
+		cfg.Transport = NewTransport(cfg.MaxInFlight)
+	}
+	r := &runner{cfg: cfg, results: map[Op]*OpResult{}, errs: map[string]int{}, timeline: newTimeline()}
+	for op := range cfg.Mix {
+		r.results[op] = &OpResult{}
+	}
+	return r
 }
 
 type runner struct {
@@ -211,23 +244,14 @@ func (r *runner) progress(started time.Time) (stop func()) {
 func (r *runner) do(ctx context.Context, op Op) error {
 	switch op {
 	case OpCreateConfirm:
-		var pi struct {
-			ID string `json:"id"`
-		}
-		form := url.Values{
-			"amount": {"2000"}, "currency": {"eur"}, "confirm": {"true"},
-			"payment_method_data[type]":                              {"sofort"},
-			"payment_method_data[billing_details][address][country]": {"DE"},
-			"return_url": {"https://shop.example/return"},
-		}
-		at, err := r.call(ctx, "POST", "/v1/payment_intents", form, &pi)
+		pi, at, err := r.callForID(ctx, "POST", "/v1/payment_intents", createConfirmForm)
 		if err != nil {
 			return err
 		}
-		r.succeeded(op, pi.ID, at)
+		r.succeeded(op, pi, at)
 		r.mu.Lock()
-		r.created = append(r.created, pi.ID)
-		r.seen = append(r.seen, pi.ID)
+		r.created = append(r.created, pi)
+		r.seen = append(r.seen, pi)
 		if len(r.seen) > 10000 {
 			r.seen = r.seen[len(r.seen)-10000:]
 		}
@@ -243,7 +267,7 @@ func (r *runner) do(ctx context.Context, op Op) error {
 		if id == "" {
 			return r.fallback(ctx)
 		}
-		at, err := r.call(ctx, "POST", "/v1/test_helpers/payment_intents/"+id+"/succeed", url.Values{}, nil)
+		_, at, err := r.call(ctx, "POST", "/v1/test_helpers/payment_intents/"+id+"/succeed", "")
 		if err != nil {
 			return err
 		}
@@ -266,14 +290,11 @@ func (r *runner) do(ctx context.Context, op Op) error {
 			return r.fallback(ctx)
 		}
 		// One minor unit, so a payment takes many refunds before it is used up.
-		var re struct {
-			ID string `json:"id"`
-		}
-		at, err := r.call(ctx, "POST", "/v1/refunds", url.Values{"payment_intent": {id}, "amount": {"1"}}, &re)
+		re, at, err := r.callForID(ctx, "POST", "/v1/refunds", "amount=1&payment_intent="+url.QueryEscape(id))
 		if err != nil {
 			return err
 		}
-		r.succeeded(op, re.ID, at)
+		r.succeeded(op, re, at)
 		return nil
 	case OpRetrieve:
 		r.mu.Lock()
@@ -285,10 +306,10 @@ func (r *runner) do(ctx context.Context, op Op) error {
 		if id == "" {
 			return r.fallback(ctx)
 		}
-		_, err := r.call(ctx, "GET", "/v1/payment_intents/"+id, nil, nil)
+		_, _, err := r.call(ctx, "GET", "/v1/payment_intents/"+id, "")
 		return err
 	case OpList:
-		_, err := r.call(ctx, "GET", "/v1/payment_intents?limit=10", nil, nil)
+		_, _, err := r.call(ctx, "GET", "/v1/payment_intents?limit=10", "")
 		return err
 	}
 	return fmt.Errorf("loadgen: unknown op %s", op)
@@ -296,7 +317,7 @@ func (r *runner) do(ctx context.Context, op Op) error {
 
 // fallback is what an operation does before there is an intent to act on.
 func (r *runner) fallback(ctx context.Context) error {
-	_, err := r.call(ctx, "GET", "/v1/payment_intents?limit=1", nil, nil)
+	_, _, err := r.call(ctx, "GET", "/v1/payment_intents?limit=1", "")
 	return err
 }
 
@@ -306,41 +327,66 @@ func (r *runner) succeeded(op Op, id string, at time.Time) {
 	}
 }
 
-// call sends one request and returns when its answer arrived; a non-2xx
-// answer is an error named by status and Stripe error code.
-func (r *runner) call(ctx context.Context, method, path string, form url.Values, out any) (time.Time, error) {
+// createConfirmForm is the body of every create_confirm: a Sofort payment
+// confirmed at once, as a shop's checkout sends it.
+var createConfirmForm = url.Values{
+	"amount": {"2000"}, "currency": {"eur"}, "confirm": {"true"},
+	"payment_method_data[type]":                              {"sofort"},
+	"payment_method_data[billing_details][address][country]": {"DE"},
+	"return_url": {"https://shop.example/return"},
+}.Encode()
+
+// call sends one request with a form body (POST) or none, and returns the
+// answer's body and when it arrived.
+func (r *runner) call(ctx context.Context, method, path, form string) ([]byte, time.Time, error) {
 	key := ""
 	if method == http.MethodPost {
 		key = r.cfg.IdempotencyKeys.newKey()
 	}
-	return callAPI(ctx, r.cfg.Client, r.cfg.BaseURL, r.cfg.SecretKey, key, method, path, form, out)
+	return callAPI(ctx, r.cfg.Transport, r.cfg.BaseURL, r.cfg.SecretKey, key, method, path, form)
 }
 
-func callAPI(ctx context.Context, client *http.Client, baseURL, key, idempotencyKey, method, path string, form url.Values, out any) (time.Time, error) {
+// callForID is call for a request that answers with an object, and
+// returns the object's id.
+func (r *runner) callForID(ctx context.Context, method, path, form string) (string, time.Time, error) {
+	data, at, err := r.call(ctx, method, path, form)
+	if err != nil {
+		return "", at, err
+	}
+	id, err := topLevelString(data, "id")
+	return id, at, err
+}
+
+// callAPI sends one request and returns the body of a 2xx answer and when
+// it arrived; any other answer is an error named by status and Stripe
+// error code. It calls the transport directly: a generator sharing cores
+// with the server should not pay for http.Client's redirect handling and
+// header copies on every request.
+func callAPI(ctx context.Context, rt http.RoundTripper, baseURL, key, idempotencyKey, method, path, form string) ([]byte, time.Time, error) {
 	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
+	if method == http.MethodPost {
+		body = strings.NewReader(form)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(baseURL, "/")+path, body)
 	if err != nil {
-		return time.Time{}, err
+		return nil, time.Time{}, err
 	}
-	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header = http.Header{"Authorization": {"Bearer " + key}}
 	if idempotencyKey != "" {
-		req.Header.Set("Idempotency-Key", idempotencyKey)
+		req.Header["Idempotency-Key"] = []string{idempotencyKey}
 	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if body != nil {
+		req.Header["Content-Type"] = []string{"application/x-www-form-urlencoded"}
 	}
-	resp, err := client.Do(req)
+	resp, err := rt.RoundTrip(req)
 	at := time.Now()
 	if err != nil {
-		return at, fmt.Errorf("transport: %w", err)
+		return nil, at, fmt.Errorf("transport: %w", err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
+	data, err := readBody(resp)
 	if err != nil {
-		return at, err
+		return nil, at, err
 	}
 	if resp.StatusCode/100 != 2 {
 		var e struct {
@@ -349,12 +395,19 @@ func callAPI(ctx context.Context, client *http.Client, baseURL, key, idempotency
 			} `json:"error"`
 		}
 		json.Unmarshal(data, &e)
-		return at, fmt.Errorf("%s %s: HTTP %d %s", method, resource(path), resp.StatusCode, e.Error.Code)
+		return nil, at, fmt.Errorf("%s %s: HTTP %d %s", method, resource(path), resp.StatusCode, e.Error.Code)
 	}
-	if out != nil {
-		return at, json.Unmarshal(data, out)
+	return data, at, nil
+}
+
+// readBody reads a response in one allocation when its length is known.
+func readBody(resp *http.Response) ([]byte, error) {
+	if n := resp.ContentLength; n >= 0 && n < 1<<20 {
+		data := make([]byte, n)
+		_, err := io.ReadFull(resp.Body, data)
+		return data, err
 	}
-	return at, nil
+	return io.ReadAll(resp.Body)
 }
 
 // resource names a path's resource for error counts: "/v1/payment_intents/pi_1?x" is "payment_intents".

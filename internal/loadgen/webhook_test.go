@@ -149,7 +149,7 @@ func TestRegisterEndpointSubscribesToTheMeasuredEvents(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	e, err := RegisterEndpoint(context.Background(), srv.Client(), srv.URL, "sk_test_x", "http://127.0.0.1:9/")
+	e, err := RegisterEndpoint(context.Background(), srv.Client().Transport, srv.URL, "sk_test_x", "http://127.0.0.1:9/")
 	if err != nil || e.ID != "we_1" || e.Secret != "whsec_abc" {
 		t.Fatalf("%+v %v", e, err)
 	}
@@ -157,10 +157,10 @@ func TestRegisterEndpointSubscribesToTheMeasuredEvents(t *testing.T) {
 	if form != want {
 		t.Fatalf("form %s", form)
 	}
-	if err := DeleteEndpoint(context.Background(), srv.Client(), srv.URL, "sk_test_x", e.ID); err != nil || deleted != "/v1/webhook_endpoints/we_1" {
+	if err := DeleteEndpoint(context.Background(), srv.Client().Transport, srv.URL, "sk_test_x", e.ID); err != nil || deleted != "/v1/webhook_endpoints/we_1" {
 		t.Fatalf("delete %q %v", deleted, err)
 	}
-	if _, err := RegisterEndpoint(context.Background(), srv.Client(), srv.URL, "sk_test_wrong", "http://x/"); err == nil {
+	if _, err := RegisterEndpoint(context.Background(), srv.Client().Transport, srv.URL, "sk_test_wrong", "http://x/"); err == nil {
 		t.Fatal("a 401 registered")
 	}
 }
