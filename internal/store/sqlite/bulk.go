@@ -56,7 +56,9 @@ func (t *txn) InsertBulk(ctx context.Context, b store.Bulk) error {
 // bulkRows at a time; row gives the values of row i.
 func (t *txn) insertRows(ctx context.Context, target string, cols, n int, row func(i int) ([]any, error)) error {
 	one := "(" + placeholders(cols) + ")"
-	args := make([]any, 0, bulkRows*cols)
+	// Sized for the first statement: events come one or two at a time,
+	// and bulkRows·cols values are 36 KB to allocate and clear.
+	args := make([]any, 0, min(n, bulkRows)*cols)
 	for start, end := 0, 0; start < n; start = end {
 		rows := bulkRows
 		for rows > n-start {
