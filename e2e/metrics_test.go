@@ -1,11 +1,14 @@
 package e2e
 
 import (
+	"io"
 	"net/http"
+	"strings"
 	"testing"
 
 	"kassa/internal/loadgen"
 	"kassa/internal/store/sqlite"
+	"kassa/internal/store/testdb"
 )
 
 // On SQLite, /metrics shows the single writer's work: read the way
@@ -15,7 +18,7 @@ func TestSQLiteWriterMetrics(t *testing.T) {
 	if _, ok := k.App.Store.(*sqlite.Store); !ok {
 		t.Skip("the writer metrics are SQLite's")
 	}
-	stop := loadgen.MeasureWriter(ctx, http.DefaultClient, k.URL)
+	stop := loadgen.MeasureWriter(ctx, http.DefaultClient, k.URL, "")
 	for range 3 {
 		if r := k.call("POST", "/v1/payment_intents", k.Keys.SecretKey, "amount=100&currency=eur"); r.Status != 200 {
 			t.Fatal(r.Raw)
@@ -31,5 +34,48 @@ func TestSQLiteWriterMetrics(t *testing.T) {
 		t.Errorf("%d batches for %d writes", w.Batches, w.Writes)
 	case w.BusyPerWriteUS <= 0:
 		t.Error("the writer's busy time did not grow")
+	}
+}
+
+// With a metrics token, /metrics answers only requests that bear it; the
+// API does not take it, and bench reads the writer's counters with it.
+func TestMetricsToken(t *testing.T) {
+	db := testdb.DSN(t)
+	p := runKassa(t, db, "--metrics-token", "m3trics-t0ken")
+	get := func(auth string) (int, string) {
+		req, _ := http.NewRequest("GET", p.URL+"/metrics", nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	for _, auth := range []string{"", "Bearer wrong", "Bearer " + p.key("sk")} {
+		if status, body := get(auth); status != http.StatusUnauthorized || strings.Contains(body, "go_goroutines") {
+			t.Errorf("%q: %d %.80s", auth, status, body)
+		}
+	}
+	if status, body := get("Bearer m3trics-t0ken"); status != http.StatusOK || !strings.Contains(body, "go_goroutines") {
+		t.Fatalf("with the token: %d %.80s", status, body)
+	}
+	if _, err := stripeClient(p.URL, "m3trics-t0ken").V1PaymentIntents.Create(ctx, sofortParams()); err == nil {
+		t.Error("the metrics token was taken as an API key")
+	}
+	if testdb.Postgres() {
+		return // the writer's counters are SQLite's
+	}
+	for token, counted := range map[string]bool{"": false, "m3trics-t0ken": true} {
+		stop := loadgen.MeasureWriter(ctx, http.DefaultClient, p.URL, token)
+		if _, err := stripeClient(p.URL, p.key("sk")).V1PaymentIntents.Create(ctx, sofortParams()); err != nil {
+			t.Fatal(err)
+		}
+		if w := stop(); (w != nil) != counted {
+			t.Errorf("bench with token %q: writer counters %+v", token, w)
+		}
 	}
 }

@@ -36,6 +36,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	webhookWait := fs.Duration("webhook-wait", 30*time.Second, "after the run, how long to wait for events still owed")
 	serverPID := fs.Int("server-pid", 0, "sample this local server process's resident memory (VmRSS) during the run")
 	memEvery := fs.Duration("memory-every", 5*time.Second, "how often to sample --server-pid")
+	metricsToken := fs.String("metrics-token", os.Getenv("KASSA_METRICS_TOKEN"), "the target's metrics token, for the SQLite writer's counters (KASSA_METRICS_TOKEN)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -84,7 +85,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		stopMemory = loadgen.SampleMemory(*serverPID, *memEvery)
 	}
 	// A Kassa on SQLite tells on /metrics how busy its single writer was.
-	stopWriter := loadgen.MeasureWriter(ctx, http.DefaultClient, *target)
+	stopWriter := loadgen.MeasureWriter(ctx, http.DefaultClient, *target, *metricsToken)
 	res, err := loadgen.Run(ctx, cfg)
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net"
 	"net/http"
 	"time"
 )
@@ -17,4 +18,11 @@ const idleTimeout = 2 * time.Minute
 // connections are closed after idle.
 func newHTTPServer(h http.Handler, idle time.Duration) *http.Server {
 	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: idle}
+}
+
+// isLoopback reports whether a listener's address is reachable from this
+// machine only (127.0.0.0/8 or ::1); a wildcard address is not.
+func isLoopback(addr net.Addr) bool {
+	tcp, ok := addr.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
 }

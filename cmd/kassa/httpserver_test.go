@@ -50,3 +50,29 @@ func TestIdleConnectionsAreClosed(t *testing.T) {
 		t.Fatalf("idle connection: read gave %v, want EOF (closed by the server)", err)
 	}
 }
+
+func TestIsLoopback(t *testing.T) {
+	tests := []struct {
+		addr string
+		want bool
+	}{
+		{"127.0.0.1:8080", true},
+		{"127.8.0.1:8080", true},
+		{"[::1]:8080", true},
+		{"0.0.0.0:8080", false},
+		{"[::]:8080", false},
+		{"192.168.1.10:8080", false},
+	}
+	for _, tc := range tests {
+		addr, err := net.ResolveTCPAddr("tcp", tc.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := isLoopback(addr); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.addr, got, tc.want)
+		}
+	}
+	if isLoopback(&net.UnixAddr{Name: "/tmp/kassa.sock"}) {
+		t.Error("a Unix socket counted as a loopback TCP address")
+	}
+}

@@ -200,6 +200,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	ratesFile := fs.String("rates-file", os.Getenv("KASSA_RATES_FILE"), "reference rates, ECB CSV or XML (KASSA_RATES_FILE)")
 	feesFile := fs.String("fees-file", os.Getenv("KASSA_FEES_FILE"), "fees and settlement delays, JSON (KASSA_FEES_FILE)")
+	metricsToken := fs.String("metrics-token", os.Getenv("KASSA_METRICS_TOKEN"), "bearer token that /metrics asks for; open when empty (KASSA_METRICS_TOKEN; the environment keeps it out of ps)")
 	debugAddr := fs.String("debug-addr", os.Getenv("KASSA_DEBUG_ADDR"), "serve Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; off when empty (KASSA_DEBUG_ADDR)")
 	refundDelayFlag := fs.String("refund-delay", env("KASSA_SANDBOX_REFUND_DELAY", "10s"), `how long sandbox refunds stay pending, or "off" (KASSA_SANDBOX_REFUND_DELAY)`)
 	if err := fs.Parse(args); err != nil {
@@ -239,7 +240,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	a, err := app.New(ctx, app.Config{DB: db, DBOptions: dbOptions, PublicURL: *publicURL, Logger: logger,
 		SecretsKey: secretsKey, SecretsKeyFile: *keyFile, PaygateAllowHTTP: *paygateHTTP,
 		Webhooks:  delivery.Config{Timeout: *timeout, PerEndpoint: *perEndpoint, ForbidPrivateAddresses: *forbidPrivate},
-		RatesFile: *ratesFile, FeesFile: *feesFile, RefundDelay: refundDelay})
+		RatesFile: *ratesFile, FeesFile: *feesFile, RefundDelay: refundDelay, MetricsToken: *metricsToken})
 	if err != nil {
 		return err
 	}
@@ -256,6 +257,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, "Using the existing accounts in", stores.Redact(db), "(keys were printed when each was created; `kassa account create --name NAME` makes another).")
 	}
 	fmt.Fprintf(stdout, "Kassa listening on %s (database %s, sandbox mode)\n", *publicURL, stores.Redact(db))
+	if *metricsToken == "" && !isLoopback(listener.Addr()) {
+		logger.Warn("/metrics is open to anyone who reaches " + listener.Addr().String() + "; set KASSA_METRICS_TOKEN to ask for a token")
+	}
 
 	// The deferred Close stops the background loops and waits for them
 	// before it closes the store, after the server has finished its requests.

@@ -68,6 +68,9 @@ type Config struct {
 	// pays it out: 0 means the default (DefaultRefundDelay), a negative
 	// value never (only the test helpers decide refunds).
 	RefundDelay time.Duration
+	// MetricsToken, when set, is the bearer token /metrics asks for;
+	// empty leaves /metrics open to whoever reaches the listener.
+	MetricsToken string
 }
 
 // DefaultRefundDelay is how long sandbox refunds stay pending by default.
@@ -134,7 +137,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	registerStoreMetrics(registry, st)
 
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))
+	mux.Handle("GET /metrics", requireToken(cfg.MetricsToken, promhttp.HandlerFor(registry, promhttp.HandlerOpts{})))
 	(&api.Server{Gateway: gw, Store: st, Clock: cfg.Clock, Logger: cfg.Logger}).Register(mux)
 	(&sandbox.Pages{Gateway: gw, Logger: cfg.Logger}).Register(mux)
 	(&checkoutpage.Pages{Gateway: gw, Logger: cfg.Logger}).Register(mux)

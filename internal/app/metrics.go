@@ -1,6 +1,9 @@
 package app
 
 import (
+	"crypto/subtle"
+	"net/http"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"kassa/internal/store"
@@ -31,4 +34,22 @@ func registerStoreMetrics(registry *prometheus.Registry, st store.Store) {
 		counter("kassa_sqlite_wal_restarts_total", "Times the SQLite writer started the WAL file over from its beginning, after it reached --sqlite-wal-restart-mb.",
 			func(s sqlite.WriterStats) float64 { return float64(s.WALRestarts) }),
 	)
+}
+
+// requireToken lets through only requests that bear token (when it is
+// set), compared in constant time. Metrics name no merchant, but they tell
+// whoever reads them how many payments and webhooks the instance handles.
+func requireToken(token string, next http.Handler) http.Handler {
+	if token == "" {
+		return next
+	}
+	want := []byte("Bearer " + token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="kassa metrics"`)
+			http.Error(w, "/metrics needs the metrics token: Authorization: Bearer <KASSA_METRICS_TOKEN>", http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }

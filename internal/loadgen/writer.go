@@ -34,11 +34,12 @@ var writerMetrics = map[string]func(*writerCounters) *float64{
 }
 
 // MeasureWriter reads the target's writer counters now; stop reads them
-// again and returns what changed, or nil if the target has none.
-func MeasureWriter(ctx context.Context, client *http.Client, baseURL string) (stop func() *WriterResult) {
-	before, ok := readWriterCounters(ctx, client, baseURL)
+// again and returns what changed, or nil if the target has none (or
+// refuses them). token is the target's metrics token, if it asks for one.
+func MeasureWriter(ctx context.Context, client *http.Client, baseURL, token string) (stop func() *WriterResult) {
+	before, ok := readWriterCounters(ctx, client, baseURL, token)
 	return func() *WriterResult {
-		after, okAfter := readWriterCounters(ctx, client, baseURL)
+		after, okAfter := readWriterCounters(ctx, client, baseURL, token)
 		if !ok || !okAfter {
 			return nil
 		}
@@ -62,10 +63,13 @@ func MeasureWriter(ctx context.Context, client *http.Client, baseURL string) (st
 
 // readWriterCounters scrapes baseURL/metrics (Prometheus text format); ok
 // is false unless all four counters are there.
-func readWriterCounters(ctx context.Context, client *http.Client, baseURL string) (c writerCounters, ok bool) {
+func readWriterCounters(ctx context.Context, client *http.Client, baseURL, token string) (c writerCounters, ok bool) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(baseURL, "/")+"/metrics", nil)
 	if err != nil {
 		return c, false
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	resp, err := client.Do(req)
 	if err != nil {

@@ -17,6 +17,10 @@ func TestMeasureWriter(t *testing.T) {
 			http.NotFound(w, r)
 			return
 		}
+		if r.Header.Get("Authorization") != "Bearer tok" {
+			http.Error(w, "token", http.StatusUnauthorized)
+			return
+		}
 		n := float64(scrapes.Add(1) - 1) // 0, then 1
 		fmt.Fprintf(w, "# HELP kassa_sqlite_writes_total Writes.\n# TYPE kassa_sqlite_writes_total counter\n")
 		fmt.Fprintf(w, "kassa_sqlite_writes_total %g\n", 100+1000*n)
@@ -26,7 +30,10 @@ func TestMeasureWriter(t *testing.T) {
 		fmt.Fprintf(w, "go_goroutines 12\n")
 	}))
 	defer kassa.Close()
-	res := MeasureWriter(context.Background(), kassa.Client(), kassa.URL)()
+	if res := MeasureWriter(context.Background(), kassa.Client(), kassa.URL, "")(); res != nil {
+		t.Fatalf("a result without the token the server asks for: %+v", res)
+	}
+	res := MeasureWriter(context.Background(), kassa.Client(), kassa.URL, "tok")()
 	if res == nil {
 		t.Fatal("no result from a server with the counters")
 	}
@@ -43,7 +50,7 @@ func TestMeasureWriter(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			other := httptest.NewServer(h)
 			defer other.Close()
-			if res := MeasureWriter(context.Background(), other.Client(), other.URL)(); res != nil {
+			if res := MeasureWriter(context.Background(), other.Client(), other.URL, "")(); res != nil {
 				t.Fatalf("a result from a server without the counters: %+v", res)
 			}
 		})
