@@ -1,7 +1,11 @@
 package e2e
 
 import (
+	"bytes"
 	"fmt"
+	"os"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -42,6 +46,7 @@ func BenchmarkBinaryCreateConfirm(b *testing.B) {
 		// not once for each b.N tried: idle processes would keep their
 		// connections meanwhile.
 		var clients []*stripe.Client
+		var servers []*process
 		b.Run(fmt.Sprintf("instances=%d", n), func(b *testing.B) {
 			if n > 1 {
 				requirePostgres(b)
@@ -50,13 +55,17 @@ func BenchmarkBinaryCreateConfirm(b *testing.B) {
 				db := testdb.DSN(outer)
 				first := runKassa(outer, db)
 				sk := first.key("sk")
-				clients = append(clients, stripeClient(first.URL, sk))
+				servers = append(servers, first)
 				for range n - 1 {
-					clients = append(clients, stripeClient(runKassa(outer, db).URL, sk))
+					servers = append(servers, runKassa(outer, db))
+				}
+				for _, p := range servers {
+					clients = append(clients, stripeClient(p.URL, sk))
 				}
 			}
 			var next atomic.Uint64
 			b.SetParallelism(16)
+			serverStart := serversCPU(b, servers)
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
@@ -68,7 +77,12 @@ func BenchmarkBinaryCreateConfirm(b *testing.B) {
 					}
 				}
 			})
+			b.StopTimer()
 			reportThroughput(b)
+			// Kassa's own CPU per create+confirm: what the server costs,
+			// apart from the clients on the same cores (PostgreSQL's own
+			// processes are not counted).
+			b.ReportMetric(float64(serversCPU(b, servers)-serverStart)/float64(b.N)/float64(time.Microsecond), "server-cpu-µs/op")
 		})
 	}
 }
@@ -80,6 +94,29 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// serversCPU is the CPU time the kassa processes have used, user and
+// system, from /proc (in the kernel's ticks of 10 ms).
+func serversCPU(b *testing.B, servers []*process) time.Duration {
+	var total time.Duration
+	for _, p := range servers {
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+		if err != nil {
+			b.Fatal(err)
+		}
+		// The fields after the command name, which is in parentheses
+		// and may hold spaces: utime and stime are the 12th and 13th.
+		fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+		for _, f := range fields[11:13] {
+			ticks, err := strconv.ParseInt(f, 10, 64)
+			if err != nil {
+				b.Fatal(err)
+			}
+			total += time.Duration(ticks) * 10 * time.Millisecond
+		}
+	}
+	return total
 }
 
 // reportCPU adds the CPU time per operation since start, client and server
