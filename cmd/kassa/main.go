@@ -258,7 +258,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "Kassa listening on %s (database %s, sandbox mode)\n", *publicURL, stores.Redact(db))
 	if *metricsToken == "" && !isLoopback(listener.Addr()) {
-		logger.Warn("/metrics is open to anyone who reaches " + listener.Addr().String() + "; set KASSA_METRICS_TOKEN to ask for a token")
+		logger.Warn("/metrics is open to anyone who reaches the listener; set KASSA_METRICS_TOKEN to ask for a token", "addr", listener.Addr().String())
 	}
 
 	// The deferred Close stops the background loops and waits for them
