@@ -30,11 +30,11 @@ func TestBinaryBenchMeasuresWebhooksAndMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	out, plot := filepath.Join(dir, "results.json"), filepath.Join(dir, "plot.png")
+	out, plot, prof := filepath.Join(dir, "results.json"), filepath.Join(dir, "plot.png"), filepath.Join(dir, "cpu.pprof")
 	cmd := exec.Command(bin, "bench", "--url", p.URL, "--key", sk, "--rate", "100", "--duration", "1s", "--warmup", "1s",
 		"--webhook-receiver", "127.0.0.1:0", "--webhook-wait", "60s",
 		"--server-pid", strconv.Itoa(p.cmd.Process.Pid), "--memory-every", "200ms",
-		"--out", out, "--plot", plot)
+		"--out", out, "--plot", plot, "--cpu-profile", prof)
 	if output, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("%v\n%s", err, output)
 	}
@@ -77,6 +77,10 @@ func TestBinaryBenchMeasuresWebhooksAndMemory(t *testing.T) {
 	case w == nil || w.Writes < int64(res.Ops[loadgen.OpCreateConfirm].Count) || w.Batches < 1 || w.Batches > w.Writes ||
 		w.BusyFraction <= 0 || w.BusyFraction > 1.5 || w.BusyPerWriteUS <= 0:
 		t.Fatalf("writer %+v", w)
+	}
+	// A CPU profile is gzipped protocol buffers.
+	if profile, err := os.ReadFile(prof); err != nil || len(profile) < 100 || profile[0] != 0x1f || profile[1] != 0x8b {
+		t.Fatalf("cpu profile: %d bytes, %v", len(profile), err)
 	}
 	f, err := os.Open(plot)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -36,6 +37,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	webhookWait := fs.Duration("webhook-wait", 30*time.Second, "after the run, how long to wait for events still owed")
 	serverPID := fs.Int("server-pid", 0, "sample this local server process's resident memory (VmRSS) during the run")
 	memEvery := fs.Duration("memory-every", 5*time.Second, "how often to sample --server-pid")
+	cpuProfile := fs.String("cpu-profile", "", "write the generator's own CPU profile of the measured run to this file (go tool pprof)")
 	metricsToken := fs.String("metrics-token", os.Getenv("KASSA_METRICS_TOKEN"), "the target's metrics token, for the SQLite writer's counters (KASSA_METRICS_TOKEN)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -86,7 +88,14 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	// A Kassa on SQLite tells on /metrics how busy its single writer was.
 	stopWriter := loadgen.MeasureWriter(ctx, http.DefaultClient, *target, *metricsToken)
+	stopProfile, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
+	}
 	res, err := loadgen.Run(ctx, cfg)
+	if err := stopProfile(); err != nil {
+		return err
+	}
 	if err != nil {
 		return err
 	}
@@ -119,6 +128,27 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return writePlot(*plotFile, res)
 	}
 	return nil
+}
+
+// startCPUProfile profiles this process into path until stop; with no
+// path it does nothing. The generator shares its machine with the server
+// it measures, so what it costs is worth seeing.
+func startCPUProfile(path string) (stop func() error, err error) {
+	if path == "" {
+		return func() error { return nil }, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		return f.Close()
+	}, nil
 }
 
 func writePlot(path string, res *loadgen.Result) error {
