@@ -45,14 +45,14 @@ const usage = `Usage:
               [--rates-file PATH] [--fees-file PATH] [--refund-delay DURATION|off]
               [--webhook-timeout DURATION] [--webhook-per-endpoint N] [--webhook-forbid-private]
               [--paygate-allow-http=false] [--sqlite-synchronous normal|full]
-              [--sqlite-wal-restart-mb N] [pool flags]
+              [--sqlite-wal-restart-mb N] [--metrics-token TOKEN] [--debug-addr ADDR] [pool flags]
   kassa account create --name NAME [--json] [--db PATH|URL] [--secrets-key-file PATH]
   kassa migrate [--db PATH|URL] [--secrets-key-file PATH]
   kassa paygate credentials --account ACCT [--aes] [--rotate] [--json] [--db PATH|URL] [--secrets-key-file PATH]
   kassa paygate batch FILE [--out FILE] [--db PATH|URL] [--secrets-key-file PATH]
   kassa bench --key SECRET_KEY [--url URL] [--rate N] [--duration D] [--warmup D] [--mix OP=W,...] [--out FILE]
               [--plot FILE.png] [--webhook-receiver ADDR [--webhook-url URL] [--webhook-wait D]]
-              [--server-pid PID [--memory-every D]]
+              [--server-pid PID [--memory-every D]] [--metrics-token TOKEN] [--cpu-profile FILE]
   kassa seed --account ACCT --intents N [--events] [--span D] [--batch N] [--db PATH|URL] [--secrets-key-file PATH]
   kassa shopware app --account ACCT --out DIR [--public-url URL] [--db PATH|URL] [--secrets-key-file PATH]
 
@@ -65,7 +65,7 @@ KASSA_WEBHOOK_FORBID_PRIVATE, KASSA_SQLITE_SYNCHRONOUS (default normal),
 KASSA_SQLITE_WAL_RESTART_MB (default 200), KASSA_RATES_FILE and
 KASSA_FEES_FILE (default: built in; see docs/ledger.md), KASSA_SANDBOX_REFUND_DELAY (default
 10s; "off": refunds wait for a test helper), KASSA_PAYGATE_ALLOW_HTTP (default true in the
-sandbox). With PostgreSQL
+sandbox), KASSA_METRICS_TOKEN (default none: /metrics is open), KASSA_DEBUG_ADDR. With PostgreSQL
 (pool flags): KASSA_DB_MAX_CONNS (10), KASSA_DB_LOCK_TIMEOUT (5s),
 KASSA_DB_STATEMENT_TIMEOUT (30s), or --db-max-conns, --db-lock-timeout,
 --db-statement-timeout.`
