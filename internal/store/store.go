@@ -144,6 +144,13 @@ type Reader interface {
 }
 
 // Tx is a write transaction.
+//
+// A store may send an insert later than the call, with the statements
+// that follow it (PostgreSQL batches them to save round trips): its
+// failure then comes from a later call or from Write, and fails the
+// transaction all the same. Updates answer from the call (ErrNotFound
+// when the row is missing), CompleteIdempotencyKey's ErrConflict may come
+// from Write.
 type Tx interface {
 	Reader
 

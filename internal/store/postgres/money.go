@@ -105,11 +105,10 @@ func (t *txn) InsertRefund(ctx context.Context, r *payments.Refund) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.tx.Exec(ctx, `
+	return t.tx.queue(nil, `
 		INSERT INTO refunds (id, account_id, charge_id, payment_intent_id, created, status, settle_at, data)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		r.ID, r.AccountID, r.ChargeID, r.PaymentIntentID, nanos(r.Created), string(r.Status), settleAt(r), string(data))
-	return err
 }
 
 func (t *txn) UpdateRefund(ctx context.Context, r *payments.Refund) error {
@@ -151,7 +150,7 @@ func (t *txn) InsertBalanceTransactions(ctx context.Context, txns []*ledger.Tran
 		if err != nil {
 			return err
 		}
-		_, err = t.tx.Exec(ctx, `
+		err = t.tx.queue(nil, `
 			INSERT INTO balance_transactions (id, account_id, created, type, source, currency, available_on, net, data)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 			b.ID, b.AccountID, nanos(b.Created), b.Type, b.Source, string(b.Currency), nanos(b.AvailableOn), b.Net, string(data))

@@ -26,7 +26,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -67,9 +66,19 @@ var _ store.Store = (*Store)(nil)
 // Open connects to the database at url (postgres://user:password@host:port/db?…)
 // and migrates it.
 func Open(ctx context.Context, url string, opts Options) (*Store, error) {
+	cfg, lockTimeout, err := poolConfig(url, opts)
+	if err != nil {
+		return nil, err
+	}
+	return openPool(ctx, cfg, lockTimeout)
+}
+
+// poolConfig reads url and opts into the pool's configuration; it returns
+// the lock timeout the connections get.
+func poolConfig(url string, opts Options) (*pgxpool.Config, time.Duration, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: %w", err)
+		return nil, 0, fmt.Errorf("postgres: %w", err)
 	}
 	params := cfg.ConnConfig.RuntimeParams
 	lockTimeout := setting(params, "lock_timeout", opts.LockTimeout, defaultLockTimeout)
@@ -84,6 +93,10 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	case !hasParam(url, "pool_max_conns"):
 		cfg.MaxConns = defaultMaxConns
 	}
+	return cfg, lockTimeout, nil
+}
+
+func openPool(ctx context.Context, cfg *pgxpool.Config, lockTimeout time.Duration) (*Store, error) {
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -115,42 +128,45 @@ func setting(params map[string]string, name string, opt, fallback time.Duration)
 }
 
 // Write runs fn in a READ COMMITTED transaction; the transaction's reads
-// lock the rows a write may change (see the package comment).
+// lock the rows a write may change (see the package comment). Its writes
+// travel in batches (see pipe).
 func (s *Store) Write(ctx context.Context, fn func(store.Tx) error) error {
-	beginCtx, cancel := context.WithTimeout(ctx, s.acquireWait)
-	defer cancel()
-	tx, err := s.pool.BeginTx(beginCtx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	p, err := s.acquire(ctx, "BEGIN ISOLATION LEVEL READ COMMITTED")
 	if err != nil {
-		return translate(err, beginCtx)
+		return err
 	}
-	if err := fn(&txn{reader: reader{q: tx, lock: true}, tx: tx}); err != nil {
-		rollback(tx)
-		return translate(err, ctx)
+	open := true
+	defer func() { p.release(open) }()
+	if err := fn(&txn{reader: reader{q: p, lock: true}, tx: p}); err != nil {
+		return translate(p.failure(err), ctx)
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return translate(err, ctx)
+	if err := p.commit(ctx); err != nil {
+		return translate(p.failure(err), ctx)
 	}
+	open = false
 	return nil
 }
 
 // Read runs fn in a REPEATABLE READ READ ONLY transaction: one snapshot.
 func (s *Store) Read(ctx context.Context, fn func(store.Reader) error) error {
-	beginCtx, cancel := context.WithTimeout(ctx, s.acquireWait)
-	defer cancel()
-	tx, err := s.pool.BeginTx(beginCtx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	p, err := s.acquire(ctx, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
 	if err != nil {
-		return translate(err, beginCtx)
+		return err
 	}
-	defer rollback(tx)
-	return translate(fn(&reader{q: tx}), ctx)
+	defer p.release(true)
+	return translate(fn(&reader{q: p}), ctx)
 }
 
-// rollback ends a transaction even when the request's context is done, so
-// the connection goes back to the pool clean.
-func rollback(tx pgx.Tx) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+// acquire takes a connection for a transaction that begins with begin,
+// waiting at most acquireWait for one.
+func (s *Store) acquire(ctx context.Context, begin string) (*pipe, error) {
+	acquireCtx, cancel := context.WithTimeout(ctx, s.acquireWait)
 	defer cancel()
-	tx.Rollback(ctx)
+	conn, err := s.pool.Acquire(acquireCtx)
+	if err != nil {
+		return nil, translate(err, acquireCtx)
+	}
+	return newPipe(conn, begin), nil
 }
 
 // Ping checks that the database answers.

@@ -16,7 +16,7 @@ import (
 // reader reads in a read transaction or, with lock, in a write transaction,
 // where reads of rows that may be updated take their row locks.
 type reader struct {
-	q    pgx.Tx
+	q    *pipe
 	lock bool
 }
 
@@ -113,7 +113,7 @@ func (r *reader) OverdueIntents(ctx context.Context, now time.Time, limit int) (
 
 // dueRefs runs a query listing (account_id, id) pairs of objects whose
 // time has come: overdue intents and sessions, refunds to settle.
-func dueRefs(ctx context.Context, q pgx.Tx, query string, args ...any) ([]store.ObjectRef, error) {
+func dueRefs(ctx context.Context, q *pipe, query string, args ...any) ([]store.ObjectRef, error) {
 	rows, err := q.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -205,7 +205,7 @@ type filter struct {
 	arg  any
 }
 
-func listDocuments[T any](ctx context.Context, q pgx.Tx, table, accountID string, lq store.ListQuery, extra []filter) ([]*T, bool, error) {
+func listDocuments[T any](ctx context.Context, q *pipe, table, accountID string, lq store.ListQuery, extra []filter) ([]*T, bool, error) {
 	return list(ctx, q, table, "data", accountID, lq, extra, func(row pgx.Row) (*T, error) {
 		var data []byte
 		if err := row.Scan(&data); err != nil {
@@ -218,7 +218,7 @@ func listDocuments[T any](ctx context.Context, q pgx.Tx, table, accountID string
 // list pages through an account's rows newest first by seq. With
 // ending_before it walks forward from the cursor and reverses, so the
 // page is still newest first.
-func list[T any](ctx context.Context, q pgx.Tx, table, columns, accountID string, lq store.ListQuery, extra []filter, scan func(pgx.Row) (*T, error)) ([]*T, bool, error) {
+func list[T any](ctx context.Context, q *pipe, table, columns, accountID string, lq store.ListQuery, extra []filter, scan func(pgx.Row) (*T, error)) ([]*T, bool, error) {
 	var where []string
 	var args []any
 	add := func(cond string, arg any) {

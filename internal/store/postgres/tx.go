@@ -6,7 +6,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"kassa/internal/payments"
@@ -16,7 +15,7 @@ import (
 // txn is a write transaction; its reads lock (see reader).
 type txn struct {
 	reader
-	tx pgx.Tx
+	tx *pipe
 }
 
 func (t *txn) InsertAccount(ctx context.Context, a store.Account) error {
@@ -49,10 +48,9 @@ func (t *txn) InsertIntent(ctx context.Context, pi *payments.PaymentIntent) erro
 	if err != nil {
 		return err
 	}
-	_, err = t.tx.Exec(ctx, `
+	return t.tx.queue(nil, `
 		INSERT INTO payment_intents (id, account_id, created, status, attempt, deadline, data)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`, pi.ID, pi.AccountID, nanos(pi.Created), pi.Status, attempt, deadline, string(data))
-	return err
 }
 
 func (t *txn) UpdateIntent(ctx context.Context, pi *payments.PaymentIntent) error {
@@ -70,10 +68,9 @@ func (t *txn) InsertCharge(ctx context.Context, ch *payments.Charge) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.tx.Exec(ctx, `
+	return t.tx.queue(nil, `
 		INSERT INTO charges (id, account_id, payment_intent_id, created, data) VALUES ($1, $2, $3, $4, $5)`,
 		ch.ID, ch.AccountID, ch.PaymentIntentID, nanos(ch.Created), string(data))
-	return err
 }
 
 func (t *txn) UpdateCharge(ctx context.Context, ch *payments.Charge) error {
@@ -89,9 +86,8 @@ func (t *txn) InsertPaymentMethod(ctx context.Context, pm *payments.PaymentMetho
 	if err != nil {
 		return err
 	}
-	_, err = t.tx.Exec(ctx, `INSERT INTO payment_methods (id, account_id, created, data) VALUES ($1, $2, $3, $4)`,
+	return t.tx.queue(nil, `INSERT INTO payment_methods (id, account_id, created, data) VALUES ($1, $2, $3, $4)`,
 		pm.ID, pm.AccountID, nanos(pm.Created), string(data))
-	return err
 }
 
 func (t *txn) InsertEvents(ctx context.Context, events []*store.Event) error {
@@ -100,7 +96,7 @@ func (t *txn) InsertEvents(ctx context.Context, events []*store.Event) error {
 		if err != nil {
 			return err
 		}
-		_, err = t.tx.Exec(ctx, `INSERT INTO events (`+eventColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		err = t.tx.queue(nil, `INSERT INTO events (`+eventColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 			e.ID, e.AccountID, e.Type, e.APIVersion, nanos(e.Created), e.RequestID, e.IdempotencyKey, objectType, string(data))
 		if err != nil {
 			return err
@@ -148,16 +144,15 @@ func (t *txn) ClaimIdempotencyKey(ctx context.Context, r store.IdempotentRequest
 }
 
 func (t *txn) CompleteIdempotencyKey(ctx context.Context, r store.IdempotentRequest) error {
-	tag, err := t.tx.Exec(ctx, `
+	claimHeld := func(tag pgconn.CommandTag) error {
+		if tag.RowsAffected() != 1 {
+			return store.ErrConflict
+		}
+		return nil
+	}
+	return t.tx.queue(claimHeld, `
 		UPDATE idempotency_keys SET status = $1, body = $2 WHERE account_id = $3 AND key = $4 AND claim = $5 AND status = 0`,
 		r.Status, r.Body, r.AccountID, r.Key, r.Claim)
-	if err != nil {
-		return err
-	}
-	if tag.RowsAffected() != 1 {
-		return store.ErrConflict
-	}
-	return nil
 }
 
 func (t *txn) PruneIdempotencyKeys(ctx context.Context, cutoff time.Time) (int, error) {

@@ -155,7 +155,7 @@ func (t *txn) DeleteWebhookEndpoint(ctx context.Context, accountID, id string) e
 
 func (t *txn) InsertDeliveries(ctx context.Context, ds []*webhooks.Delivery) error {
 	for _, d := range ds {
-		_, err := t.tx.Exec(ctx, `INSERT INTO webhook_deliveries (`+deliveryColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, NULL, $8)`,
+		err := t.tx.queue(nil, `INSERT INTO webhook_deliveries (`+deliveryColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, NULL, $8)`,
 			d.ID, d.AccountID, d.EndpointID, d.EventID, d.Status, d.Attempts, nanos(d.NextAttemptAt), nanos(d.Created))
 		if err != nil {
 			return err
