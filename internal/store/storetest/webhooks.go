@@ -279,7 +279,7 @@ func testLeasesAndOutcomes(t *testing.T, s store.Store) {
 		t.Fatalf("not reclaimed after the lease: %+v", second)
 	}
 	late := webhooks.Conclude(*first[0], webhooks.Attempt{At: t0.Add(time.Minute), StatusCode: 200}, 0.5)
-	retry := webhooks.Conclude(*second[0], webhooks.Attempt{At: t0.Add(time.Minute), StatusCode: 503, Error: "HTTP 503"}, 0.5)
+	retry := webhooks.Conclude(*second[0], webhooks.Attempt{At: t0.Add(time.Minute), StatusCode: 503, Error: "HTTP 503", Latency: 1500 * time.Millisecond}, 0.5)
 	if applied := record(t, s, late, retry); applied != 1 {
 		t.Fatalf("applied %d outcomes; the stale holder's must be ignored", applied)
 	}
@@ -290,7 +290,8 @@ func testLeasesAndOutcomes(t *testing.T, s store.Store) {
 		}
 		d := ds[0]
 		if d.Status != webhooks.DeliveryPending || d.Attempts != 1 || !d.NextAttemptAt.Equal(retry.NextAttemptAt) ||
-			d.Claim != "" || len(d.History) != 1 || d.History[0].StatusCode != 503 || d.History[0].Error != "HTTP 503" {
+			d.Claim != "" || len(d.History) != 1 || d.History[0].StatusCode != 503 || d.History[0].Error != "HTTP 503" ||
+			d.History[0].Number != 1 || !d.History[0].At.Equal(t0.Add(time.Minute)) || d.History[0].Latency != 1500*time.Millisecond {
 			t.Fatalf("%+v", d)
 		}
 		return nil
