@@ -22,14 +22,17 @@ import (
 //
 // A queued write that fails fails the transaction, as it would have
 // failed in place: every later statement answers errEarlierFailed (the
-// server has aborted the transaction), and the transaction's outcome is
-// the queued write's own error (see failure).
+// server has aborted the transaction and skipped the rest of the batch,
+// COMMIT included), and the transaction's outcome is the queued write's
+// own error (see failure). Only a statement the server fails stops the
+// batch, so a queued write whose outcome needs judging (that it changed a
+// row, say) has the server raise the error itself.
 type pipe struct {
 	conn   *pgxpool.Conn
-	begin  string                          // the BEGIN statement, until it is sent
-	queued *pgx.Batch                      // nil: nothing queued
-	checks []func(pgconn.CommandTag) error // one per queued write
-	failed error                           // the first queued write's failure
+	begin  string              // the BEGIN statement, until it is sent
+	queued *pgx.Batch          // nil: nothing queued
+	errors []func(error) error // per queued write: its error as callers know it (nil: as is)
+	failed error               // the first queued write's failure
 }
 
 // errEarlierFailed is what statements answer after a queued write failed.
@@ -41,15 +44,15 @@ func newPipe(conn *pgxpool.Conn, begin string) *pipe {
 	return &pipe{conn: conn, begin: begin}
 }
 
-// queue adds a write whose answer is only success or failure; check, if
-// set, judges its command tag (e.g. that it changed one row).
-func (p *pipe) queue(check func(pgconn.CommandTag) error, sql string, args ...any) error {
+// queue adds a write whose answer is only success or failure; translate,
+// if set, turns its error into the one callers know.
+func (p *pipe) queue(translate func(error) error, sql string, args ...any) error {
 	if p.failed != nil {
 		return errEarlierFailed
 	}
 	p.startBatch()
 	p.batch().Queue(sql, args...)
-	p.checks = append(p.checks, check)
+	p.errors = append(p.errors, translate)
 	return nil
 }
 
@@ -57,7 +60,7 @@ func (p *pipe) queue(check func(pgconn.CommandTag) error, sql string, args ...an
 func (p *pipe) startBatch() {
 	if p.begin != "" && p.queued == nil {
 		p.batch().Queue(p.begin)
-		p.checks = append(p.checks, nil)
+		p.errors = append(p.errors, nil)
 	}
 }
 
@@ -80,16 +83,15 @@ func (p *pipe) send(ctx context.Context, sql string, args ...any) (pgx.BatchResu
 		return nil, nil
 	}
 	// The results read the batch as they go: it is not reused.
-	batch, checks := p.queued, p.checks
+	batch, translations := p.queued, p.errors
 	batch.Queue(sql, args...)
-	p.queued, p.checks, p.begin = nil, nil, ""
+	p.queued, p.errors, p.begin = nil, nil, ""
 	results := p.conn.SendBatch(ctx, batch)
-	for _, check := range checks {
-		tag, err := results.Exec()
-		if err == nil && check != nil {
-			err = check(tag)
-		}
-		if err != nil {
+	for _, translate := range translations {
+		if _, err := results.Exec(); err != nil {
+			if translate != nil {
+				err = translate(err)
+			}
 			results.Close()
 			p.failed = err
 			return nil, errEarlierFailed

@@ -186,3 +186,35 @@ func TestQueuedInsertFailureFailsTheWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The idempotency key's completion goes to the server with COMMIT; when
+// the claim is not held the server refuses it, so COMMIT never happens
+// and nothing of the write is kept.
+func TestRefusedCompletionKeepsNothing(t *testing.T) {
+	s, _ := openCounting(t)
+	key := store.IdempotentRequest{AccountID: "acct_1", Key: "k", Endpoint: "POST /v1/x", ParamsHash: "h", Claim: "mine", Created: time.Unix(1, 0)}
+	if err := s.Write(ctx, func(tx store.Tx) error {
+		_, err := tx.ClaimIdempotencyKey(ctx, key, time.Unix(0, 0))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	err := s.Write(ctx, func(tx store.Tx) error {
+		if err := tx.InsertIntent(ctx, newIntent("pi_1")); err != nil {
+			return err
+		}
+		notMine := key
+		notMine.Claim, notMine.Status, notMine.Body = "theirs", 200, []byte(`{}`)
+		return tx.CompleteIdempotencyKey(ctx, notMine)
+	})
+	if !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("completing a claim not held: %v, want ErrConflict", err)
+	}
+	err = s.Read(ctx, func(r store.Reader) error {
+		_, err := r.Intent(ctx, "acct_1", "pi_1")
+		return err
+	})
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the refused write's intent: %v, want not found", err)
+	}
+}

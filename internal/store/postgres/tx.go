@@ -143,16 +143,28 @@ func (t *txn) ClaimIdempotencyKey(ctx context.Context, r store.IdempotentRequest
 	return nil, store.ErrLockTimeout
 }
 
+// CompleteIdempotencyKey saves the response in the claim's row. It travels
+// with COMMIT, so the server itself refuses a claim that is not held: with
+// no row updated, the division by the count fails the statement, and the
+// COMMIT sent with it does not happen.
 func (t *txn) CompleteIdempotencyKey(ctx context.Context, r store.IdempotentRequest) error {
-	claimHeld := func(tag pgconn.CommandTag) error {
-		if tag.RowsAffected() != 1 {
-			return store.ErrConflict
-		}
-		return nil
-	}
-	return t.tx.queue(claimHeld, `
-		UPDATE idempotency_keys SET status = $1, body = $2 WHERE account_id = $3 AND key = $4 AND claim = $5 AND status = 0`,
+	return t.tx.queue(claimNotHeld, `
+		WITH done AS (
+			UPDATE idempotency_keys SET status = $1, body = $2
+			WHERE account_id = $3 AND key = $4 AND claim = $5 AND status = 0
+			RETURNING 1
+		)
+		SELECT 1 / count(*) FROM done`,
 		r.Status, r.Body, r.AccountID, r.Key, r.Claim)
+}
+
+// claimNotHeld is CompleteIdempotencyKey's refusal as callers know it.
+func claimNotHeld(err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "22012" { // division_by_zero: no row had the claim
+		return store.ErrConflict
+	}
+	return err
 }
 
 func (t *txn) PruneIdempotencyKeys(ctx context.Context, cutoff time.Time) (int, error) {
