@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"image/png"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -67,6 +68,14 @@ func TestBinaryBenchMeasuresWebhooksAndMemory(t *testing.T) {
 	m := res.Memory
 	if m == nil || m.PID != p.cmd.Process.Pid || m.StartKB <= 0 || m.MaxKB < m.EndKB || len(m.Samples) < 2 || m.Error != "" {
 		t.Fatalf("memory %+v", m)
+	}
+	// The server's CPU over the measured second: a hundred requests cost it
+	// some ticks of 10 ms, and the run's wall time is at least its second.
+	c := res.CPU
+	if c == nil || c.PID != p.cmd.Process.Pid || c.Error != "" || c.WallSeconds < 1 || c.ServerSeconds <= 0 ||
+		c.ServerSeconds > 2*c.WallSeconds || c.GeneratorSeconds <= 0 ||
+		math.Abs(c.ServerPerRequestUS-c.ServerSeconds*1e6/100) > 1e-3 || math.Abs(c.ServerCores-c.ServerSeconds/c.WallSeconds) > 1e-9 {
+		t.Fatalf("cpu %+v", c)
 	}
 	// The SQLite writer's counters come from /metrics; PostgreSQL has none.
 	switch w := res.Writer; {

@@ -1,18 +1,14 @@
 package e2e
 
 import (
-	"bytes"
 	"fmt"
-	"os"
-	"strconv"
-	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stripe/stripe-go/v82"
 
+	"kassa/internal/loadgen"
 	"kassa/internal/store/testdb"
 )
 
@@ -21,7 +17,7 @@ import (
 // each), against in-process Kassa on the database KASSA_TEST_DB selects.
 func BenchmarkCreateConfirm(b *testing.B) {
 	k := start(b)
-	cpu := processCPU()
+	cpu := loadgen.OwnCPU()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
@@ -87,34 +83,16 @@ func BenchmarkBinaryCreateConfirm(b *testing.B) {
 	}
 }
 
-// processCPU is the CPU time this process has used, user and system.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // serversCPU is the CPU time the kassa processes have used, user and
-// system, from /proc (in the kernel's ticks of 10 ms).
+// system.
 func serversCPU(b *testing.B, servers []*process) time.Duration {
 	var total time.Duration
 	for _, p := range servers {
-		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+		cpu, err := loadgen.ProcessCPU(p.cmd.Process.Pid)
 		if err != nil {
 			b.Fatal(err)
 		}
-		// The fields after the command name, which is in parentheses
-		// and may hold spaces: utime and stime are the 12th and 13th.
-		fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
-		for _, f := range fields[11:13] {
-			ticks, err := strconv.ParseInt(f, 10, 64)
-			if err != nil {
-				b.Fatal(err)
-			}
-			total += time.Duration(ticks) * 10 * time.Millisecond
-		}
+		total += cpu
 	}
 	return total
 }
@@ -122,7 +100,7 @@ func serversCPU(b *testing.B, servers []*process) time.Duration {
 // reportCPU adds the CPU time per operation since start, client and server
 // together. Unlike ns/op it hardly moves when other work shares the machine.
 func reportCPU(b *testing.B, start time.Duration) {
-	b.ReportMetric(float64(processCPU()-start)/float64(b.N)/float64(time.Microsecond), "cpu-µs/op")
+	b.ReportMetric(float64(loadgen.OwnCPU()-start)/float64(b.N)/float64(time.Microsecond), "cpu-µs/op")
 }
 
 // reportThroughput adds intents created and confirmed per second.

@@ -35,7 +35,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	receiver := fs.String("webhook-receiver", "", "listen for webhooks on this address (e.g. 127.0.0.1:0), register it on the target and measure delivery lag")
 	receiverURL := fs.String("webhook-url", "", "the URL the target should post to, if not http://<receiver address>/")
 	webhookWait := fs.Duration("webhook-wait", 30*time.Second, "after the run, how long to wait for events still owed")
-	serverPID := fs.Int("server-pid", 0, "sample this local server process's resident memory (VmRSS) during the run")
+	serverPID := fs.Int("server-pid", 0, "sample this local server process's resident memory (VmRSS) and measure its CPU time during the run")
 	memEvery := fs.Duration("memory-every", 5*time.Second, "how often to sample --server-pid")
 	cpuProfile := fs.String("cpu-profile", "", "write the generator's own CPU profile of the measured run to this file (go tool pprof)")
 	metricsToken := fs.String("metrics-token", os.Getenv("KASSA_METRICS_TOKEN"), "the target's metrics token, for the SQLite writer's counters (KASSA_METRICS_TOKEN)")
@@ -83,8 +83,10 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		cfg.Succeeded = hooks.Succeeded
 	}
 	var stopMemory func() *loadgen.MemoryResult
+	var stopCPU func(requests int) *loadgen.CPUResult
 	if *serverPID != 0 {
 		stopMemory = loadgen.SampleMemory(*serverPID, *memEvery)
+		stopCPU = loadgen.MeasureCPU(*serverPID)
 	}
 	// A Kassa on SQLite tells on /metrics how busy its single writer was.
 	stopWriter := loadgen.MeasureWriter(ctx, http.DefaultClient, *target, *metricsToken)
@@ -100,6 +102,9 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	res.Writer = stopWriter()
+	if stopCPU != nil {
+		res.CPU = stopCPU(res.All.Count)
+	}
 	if *warmup > 0 {
 		res.Warmup = warmup.String()
 	}
@@ -212,6 +217,14 @@ func printResult(w io.Writer, res *loadgen.Result) {
 	if wr := res.Writer; wr != nil {
 		fmt.Fprintf(w, "server's SQLite writer: busy %.0f%% of the run  %.1f writes per commit  %.0f µs per write  mean wait %.2f ms\n",
 			100*wr.BusyFraction, wr.WritesPerBatch, wr.BusyPerWriteUS, wr.MeanWaitMS)
+	}
+	if c := res.CPU; c != nil {
+		if c.Error != "" {
+			fmt.Fprintf(w, "server CPU not measured: %s\n", c.Error)
+		} else {
+			fmt.Fprintf(w, "server pid %d CPU: %.1f s in %.1f s (%.2f cores)  %.0f µs per request;  this generator: %.1f s  %.0f µs per request\n",
+				c.PID, c.ServerSeconds, c.WallSeconds, c.ServerCores, c.ServerPerRequestUS, c.GeneratorSeconds, c.GeneratorPerRequestUS)
+		}
 	}
 	if m := res.Memory; m != nil {
 		fmt.Fprintf(w, "server pid %d VmRSS: start %.1f MiB  end %.1f MiB  max %.1f MiB  (%d samples)\n",

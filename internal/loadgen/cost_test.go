@@ -5,9 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"syscall"
 	"testing"
-	"time"
 )
 
 // BenchmarkCreateConfirmCall is the generator's own cost of one
@@ -27,7 +25,7 @@ func BenchmarkCreateConfirmCall(b *testing.B) {
 	defer srv.Close()
 	r := newRunner(Config{BaseURL: srv.URL, SecretKey: "sk_test_x", Rate: 1, Duration: 1, Mix: map[Op]int{OpCreateConfirm: 1}})
 	b.ReportAllocs()
-	cpu := processCPU()
+	cpu := OwnCPU()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			if err := r.do(context.Background(), OpCreateConfirm); err != nil {
@@ -35,12 +33,5 @@ func BenchmarkCreateConfirmCall(b *testing.B) {
 			}
 		}
 	})
-	b.ReportMetric(float64((processCPU()-cpu).Microseconds())/float64(b.N), "cpu-µs/op")
-}
-
-// processCPU is the user and system time this process has used.
-func processCPU() time.Duration {
-	var u syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &u)
-	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
+	b.ReportMetric(float64((OwnCPU()-cpu).Microseconds())/float64(b.N), "cpu-µs/op")
 }
