@@ -145,12 +145,14 @@ type Reader interface {
 
 // Tx is a write transaction.
 //
-// A store may send an insert later than the call, with the statements
-// that follow it (PostgreSQL batches them to save round trips): its
-// failure then comes from a later call or from Write, and fails the
-// transaction all the same. Updates answer from the call (ErrNotFound
-// when the row is missing), CompleteIdempotencyKey's ErrConflict may come
-// from Write.
+// A store may send a write later than the call, with the statements that
+// follow it (PostgreSQL batches them to save round trips): its failure
+// then comes from a later call or from Write, and fails the transaction
+// all the same. So an update of a row that is not there (or is another
+// account's) fails the write with ErrNotFound, and CompleteIdempotencyKey
+// of a claim no longer held with ErrConflict, from the call or from Write.
+// Writes whose documented error callers handle inside the transaction
+// (InsertPrice, UpdatePrice, InsertDispute) answer from the call.
 type Tx interface {
 	Reader
 

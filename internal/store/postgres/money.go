@@ -116,8 +116,7 @@ func (t *txn) UpdateRefund(ctx context.Context, r *payments.Refund) error {
 	if err != nil {
 		return err
 	}
-	return expectOne(t.tx.Exec(ctx, `UPDATE refunds SET status = $1, settle_at = $2, data = $3 WHERE account_id = $4 AND id = $5`,
-		string(r.Status), settleAt(r), string(data), r.AccountID, r.ID))
+	return t.tx.queue(noRowAs(store.ErrNotFound), updateRefund, string(r.Status), settleAt(r), string(data), r.AccountID, r.ID)
 }
 
 func (t *txn) InsertDispute(ctx context.Context, d *payments.Dispute) error {

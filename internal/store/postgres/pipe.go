@@ -13,9 +13,10 @@ import (
 
 // pipe is a transaction on one pooled connection that saves round trips.
 // BEGIN is not sent on its own: it waits, with the writes queued after it
-// (statements whose only answer is success or failure), for the next
-// statement whose answer the caller needs, and all go to the server in one
-// batch; so do the last writes and COMMIT. A create and confirm then costs
+// (statements whose only answer is success or failure: the inserts, the
+// updates of intents, charges and refunds, the idempotency key's
+// completion), for the next statement whose answer the caller needs, and
+// all go to the server in one batch; so do the last writes and COMMIT. A create and confirm then costs
 // three round trips instead of nine (begin, the idempotency claim, four
 // inserts, the endpoints read, the claim's completion, commit), and a
 // transaction that reads nothing costs none.

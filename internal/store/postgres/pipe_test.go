@@ -187,10 +187,11 @@ func TestQueuedInsertFailureFailsTheWrite(t *testing.T) {
 	}
 }
 
-// The idempotency key's completion goes to the server with COMMIT; when
-// the claim is not held the server refuses it, so COMMIT never happens
-// and nothing of the write is kept.
-func TestRefusedCompletionKeepsNothing(t *testing.T) {
+// Queued updates go to the server with later statements, the last with
+// COMMIT; one that finds no row (the idempotency key's completion of a
+// claim not held, an update of a missing intent) is refused by the server,
+// so COMMIT never happens and nothing of the write is kept.
+func TestRefusedUpdateKeepsNothing(t *testing.T) {
 	s, _ := openCounting(t)
 	key := store.IdempotentRequest{AccountID: "acct_1", Key: "k", Endpoint: "POST /v1/x", ParamsHash: "h", Claim: "mine", Created: time.Unix(1, 0)}
 	if err := s.Write(ctx, func(tx store.Tx) error {
@@ -199,22 +200,35 @@ func TestRefusedCompletionKeepsNothing(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	err := s.Write(ctx, func(tx store.Tx) error {
-		if err := tx.InsertIntent(ctx, newIntent("pi_1")); err != nil {
-			return err
+	for _, tt := range []struct {
+		name   string
+		update func(store.Tx) error
+		want   error
+	}{
+		{"completion of a claim not held", func(tx store.Tx) error {
+			notMine := key
+			notMine.Claim, notMine.Status, notMine.Body = "theirs", 200, []byte(`{}`)
+			return tx.CompleteIdempotencyKey(ctx, notMine)
+		}, store.ErrConflict},
+		{"update of a missing intent", func(tx store.Tx) error {
+			return tx.UpdateIntent(ctx, newIntent("pi_missing"))
+		}, store.ErrNotFound},
+	} {
+		err := s.Write(ctx, func(tx store.Tx) error {
+			if err := tx.InsertIntent(ctx, newIntent("pi_1")); err != nil {
+				return err
+			}
+			return tt.update(tx)
+		})
+		if !errors.Is(err, tt.want) {
+			t.Fatalf("%s: %v, want %v", tt.name, err, tt.want)
 		}
-		notMine := key
-		notMine.Claim, notMine.Status, notMine.Body = "theirs", 200, []byte(`{}`)
-		return tx.CompleteIdempotencyKey(ctx, notMine)
-	})
-	if !errors.Is(err, store.ErrConflict) {
-		t.Fatalf("completing a claim not held: %v, want ErrConflict", err)
-	}
-	err = s.Read(ctx, func(r store.Reader) error {
-		_, err := r.Intent(ctx, "acct_1", "pi_1")
-		return err
-	})
-	if !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("the refused write's intent: %v, want not found", err)
+		err = s.Read(ctx, func(r store.Reader) error {
+			_, err := r.Intent(ctx, "acct_1", "pi_1")
+			return err
+		})
+		if !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("%s: the refused write's intent: %v, want not found", tt.name, err)
+		}
 	}
 }

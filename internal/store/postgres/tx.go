@@ -58,9 +58,7 @@ func (t *txn) UpdateIntent(ctx context.Context, pi *payments.PaymentIntent) erro
 	if err != nil {
 		return err
 	}
-	return expectOne(t.tx.Exec(ctx, `
-		UPDATE payment_intents SET status = $1, attempt = $2, deadline = $3, data = $4
-		WHERE account_id = $5 AND id = $6`, pi.Status, attempt, deadline, string(data), pi.AccountID, pi.ID))
+	return t.tx.queue(noRowAs(store.ErrNotFound), updateIntent, pi.Status, attempt, deadline, string(data), pi.AccountID, pi.ID)
 }
 
 func (t *txn) InsertCharge(ctx context.Context, ch *payments.Charge) error {
@@ -78,7 +76,7 @@ func (t *txn) UpdateCharge(ctx context.Context, ch *payments.Charge) error {
 	if err != nil {
 		return err
 	}
-	return expectOne(t.tx.Exec(ctx, `UPDATE charges SET data = $1 WHERE account_id = $2 AND id = $3`, string(data), ch.AccountID, ch.ID))
+	return t.tx.queue(noRowAs(store.ErrNotFound), updateCharge, string(data), ch.AccountID, ch.ID)
 }
 
 func (t *txn) InsertPaymentMethod(ctx context.Context, pm *payments.PaymentMethod) error {
@@ -143,28 +141,40 @@ func (t *txn) ClaimIdempotencyKey(ctx context.Context, r store.IdempotentRequest
 	return nil, store.ErrLockTimeout
 }
 
-// CompleteIdempotencyKey saves the response in the claim's row. It travels
-// with COMMIT, so the server itself refuses a claim that is not held: with
-// no row updated, the division by the count fails the statement, and the
-// COMMIT sent with it does not happen.
+// CompleteIdempotencyKey saves the response in the claim's row. It goes
+// to the server with COMMIT, so the server itself refuses a claim that is
+// not held (failIfNone), and the COMMIT does not happen.
 func (t *txn) CompleteIdempotencyKey(ctx context.Context, r store.IdempotentRequest) error {
-	return t.tx.queue(claimNotHeld, `
-		WITH done AS (
-			UPDATE idempotency_keys SET status = $1, body = $2
-			WHERE account_id = $3 AND key = $4 AND claim = $5 AND status = 0
-			RETURNING 1
-		)
-		SELECT 1 / count(*) FROM done`,
-		r.Status, r.Body, r.AccountID, r.Key, r.Claim)
+	return t.tx.queue(noRowAs(store.ErrConflict), completeIdempotencyKey, r.Status, r.Body, r.AccountID, r.Key, r.Claim)
 }
 
-// claimNotHeld is CompleteIdempotencyKey's refusal as callers know it.
-func claimNotHeld(err error) error {
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) && pe.Code == "22012" { // division_by_zero: no row had the claim
-		return store.ErrConflict
+// Updates that are queued (see pipe): each must change a row, which only
+// the server can tell when the answer comes with later statements.
+var (
+	updateIntent = failIfNone(`UPDATE payment_intents SET status = $1, attempt = $2, deadline = $3, data = $4
+		WHERE account_id = $5 AND id = $6`)
+	updateCharge           = failIfNone(`UPDATE charges SET data = $1 WHERE account_id = $2 AND id = $3`)
+	updateRefund           = failIfNone(`UPDATE refunds SET status = $1, settle_at = $2, data = $3 WHERE account_id = $4 AND id = $5`)
+	completeIdempotencyKey = failIfNone(`UPDATE idempotency_keys SET status = $1, body = $2
+		WHERE account_id = $3 AND key = $4 AND claim = $5 AND status = 0`)
+)
+
+// failIfNone makes an UPDATE fail on the server when it changes no row:
+// the count of changed rows divides one, and zero raises division_by_zero.
+// A queued statement must fail there to stop the batch (and a COMMIT in
+// it); noRowAs turns that failure into the error callers know.
+func failIfNone(update string) string {
+	return "WITH changed AS (" + update + " RETURNING 1) SELECT 1 / count(*) FROM changed"
+}
+
+func noRowAs(target error) func(error) error {
+	return func(err error) error {
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code == "22012" { // division_by_zero: failIfNone changed no row
+			return target
+		}
+		return err
 	}
-	return err
 }
 
 func (t *txn) PruneIdempotencyKeys(ctx context.Context, cutoff time.Time) (int, error) {

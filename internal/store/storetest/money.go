@@ -76,11 +76,8 @@ func testRefunds(t *testing.T, s store.Store) {
 		}
 		return nil
 	})
-	write(t, s, func(tx store.Tx) error {
-		if err := tx.UpdateRefund(ctx, refund("acct_1", "re_missing", "ch_a", "pi_a", 1, t0)); !errors.Is(err, store.ErrNotFound) {
-			t.Errorf("updating a missing refund: %v", err)
-		}
-		return nil
+	notFound(t, s, "updating a missing refund", func(tx store.Tx) error {
+		return tx.UpdateRefund(ctx, refund("acct_1", "re_missing", "ch_a", "pi_a", 1, t0))
 	})
 }
 
@@ -262,14 +259,11 @@ func testMoneyScoping(t *testing.T, s store.Store) {
 		}
 		return nil
 	})
-	write(t, s, func(tx store.Tx) error {
-		if err := tx.UpdateRefund(ctx, refund("acct_2", "re_1", "ch_1", "pi_1", 100, t0)); !errors.Is(err, store.ErrNotFound) {
-			t.Errorf("another account's refund update: %v", err)
-		}
-		if err := tx.UpdateDispute(ctx, dispute("acct_2", "dp_1", "ch_9", "pi_1", t0)); !errors.Is(err, store.ErrNotFound) {
-			t.Errorf("another account's dispute update: %v", err)
-		}
-		return nil
+	notFound(t, s, "another account's refund update", func(tx store.Tx) error {
+		return tx.UpdateRefund(ctx, refund("acct_2", "re_1", "ch_1", "pi_1", 100, t0))
+	})
+	notFound(t, s, "another account's dispute update", func(tx store.Tx) error {
+		return tx.UpdateDispute(ctx, dispute("acct_2", "dp_1", "ch_9", "pi_1", t0))
 	})
 }
 
