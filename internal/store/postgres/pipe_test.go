@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -230,5 +231,44 @@ func TestRefusedUpdateKeepsNothing(t *testing.T) {
 		if !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("%s: the refused write's intent: %v, want not found", tt.name, err)
 		}
+	}
+}
+
+// A write whose request goes away between two batches fails, and its
+// connection (the pool's only one here) serves the next write cleanly.
+func TestCanceledWriteLeavesTheConnectionClean(t *testing.T) {
+	s, _ := openCounting(t)
+	cctx, cancel := context.WithCancel(ctx)
+	err := s.Write(cctx, func(tx store.Tx) error {
+		if err := tx.InsertIntent(cctx, newIntent("pi_gone")); err != nil {
+			return err
+		}
+		if _, err := tx.Account(cctx, "acct_1"); err != nil { // sends BEGIN and the insert
+			return err
+		}
+		cancel()
+		if err := tx.InsertIntent(cctx, newIntent("pi_gone2")); err != nil {
+			return err
+		}
+		_, err := tx.Account(cctx, "acct_1")
+		return err
+	})
+	if err == nil {
+		t.Fatal("a write whose context was canceled committed")
+	}
+	if err := s.Write(ctx, func(tx store.Tx) error { return tx.InsertIntent(ctx, newIntent("pi_next")) }); err != nil {
+		t.Fatalf("the next write: %v", err)
+	}
+	err = s.Read(ctx, func(r store.Reader) error {
+		for _, id := range []string{"pi_gone", "pi_gone2"} {
+			if _, err := r.Intent(ctx, "acct_1", id); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("%s of the canceled write: %v", id, err)
+			}
+		}
+		_, err := r.Intent(ctx, "acct_1", "pi_next")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
