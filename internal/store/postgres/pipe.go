@@ -38,7 +38,7 @@ type pipe struct {
 
 // errEarlierFailed is what statements answer after a queued write failed.
 // It wraps nothing: a caller that maps, say, store.ErrNotFound to "no such
-// object" must not take a failed insert for a missing row it asked about.
+// object" must not take a queued write's failure for a missing row it asked about.
 var errEarlierFailed = errors.New("postgres: an earlier statement of this transaction failed")
 
 func newPipe(conn *pgxpool.Conn, begin string) *pipe {
