@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"os"
 	"strconv"
@@ -34,7 +35,7 @@ func MeasureCPU(pid int) (stop func(requests int) *CPUResult) {
 	return func(requests int) *CPUResult {
 		res := &CPUResult{PID: pid, WallSeconds: time.Since(started).Seconds()}
 		serverEnd, err := ProcessCPU(pid)
-		if err = cmpErr(serverErr, err); err != nil {
+		if err := cmp.Or(serverErr, err); err != nil {
 			res.Error = err.Error()
 			return res
 		}
@@ -47,13 +48,6 @@ func MeasureCPU(pid int) (stop func(requests int) *CPUResult) {
 		}
 		return res
 	}
-}
-
-func cmpErr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
 }
 
 // ProcessCPU is the CPU time process pid has used, from /proc/<pid>/stat.
