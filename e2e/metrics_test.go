@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -42,25 +41,12 @@ func TestSQLiteWriterMetrics(t *testing.T) {
 func TestMetricsToken(t *testing.T) {
 	db := testdb.DSN(t)
 	p := runKassa(t, db, "--metrics-token", "m3trics-t0ken")
-	get := func(auth string) (int, string) {
-		req, _ := http.NewRequest("GET", p.URL+"/metrics", nil)
-		if auth != "" {
-			req.Header.Set("Authorization", auth)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(body)
-	}
 	for _, auth := range []string{"", "Bearer wrong", "Bearer " + p.key("sk")} {
-		if status, body := get(auth); status != http.StatusUnauthorized || strings.Contains(body, "go_goroutines") {
+		if status, body := getMetrics(t, p.URL, auth); status != http.StatusUnauthorized || strings.Contains(body, "go_goroutines") {
 			t.Errorf("%q: %d %.80s", auth, status, body)
 		}
 	}
-	if status, body := get("Bearer m3trics-t0ken"); status != http.StatusOK || !strings.Contains(body, "go_goroutines") {
+	if status, body := getMetrics(t, p.URL, "Bearer m3trics-t0ken"); status != http.StatusOK || !strings.Contains(body, "go_goroutines") {
 		t.Fatalf("with the token: %d %.80s", status, body)
 	}
 	if _, err := stripeClient(p.URL, "m3trics-t0ken").V1PaymentIntents.Create(ctx, sofortParams()); err == nil {

@@ -545,7 +545,22 @@ func (k *kassa) metrics(t *testing.T) string {
 // metricsAt is what /metrics at baseURL shows now.
 func metricsAt(t *testing.T, baseURL string) string {
 	t.Helper()
-	resp, err := http.Get(baseURL + "/metrics")
+	_, body := getMetrics(t, baseURL, "")
+	return body
+}
+
+// getMetrics reads baseURL's /metrics with the Authorization header auth
+// (none when empty) and returns the status and the body.
+func getMetrics(t *testing.T, baseURL, auth string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest("GET", baseURL+"/metrics", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -554,5 +569,5 @@ func metricsAt(t *testing.T, baseURL string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return string(body)
+	return resp.StatusCode, string(body)
 }
