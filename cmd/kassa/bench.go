@@ -64,7 +64,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *warmup > 0 {
 		// Before the receiver registers its endpoint: the warm-up's events
 		// are owed to no endpoint of the measured run.
-		cfg.Transport = loadgen.NewTransport(*maxInFlight)
+		cfg.Transport = loadgen.NewTransport(*target, *maxInFlight)
 		warm := cfg
 		warm.Duration = *warmup
 		fmt.Fprintf(stderr, "warming up for %s\n", *warmup)
