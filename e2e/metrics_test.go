@@ -65,3 +65,25 @@ func TestMetricsToken(t *testing.T) {
 		}
 	}
 }
+
+// /metrics times requests inside Kassa by the route they matched.
+func TestRequestDurationMetrics(t *testing.T) {
+	k := start(t)
+	for range 2 {
+		if r := k.call("POST", "/v1/payment_intents", k.Keys.SecretKey, "amount=100&currency=eur"); r.Status != 200 {
+			t.Fatal(r.Raw)
+		}
+	}
+	if r := k.call("GET", "/v1/payment_intents/pi_nowhere", k.Keys.SecretKey, ""); r.Status != 404 {
+		t.Fatal(r.Raw)
+	}
+	body := metricsAt(t, k.URL)
+	for _, want := range []string{
+		`kassa_http_request_duration_seconds_count{code="2xx",route="POST /v1/payment_intents"} 2`,
+		`kassa_http_request_duration_seconds_count{code="4xx",route="GET /v1/payment_intents/{id}"} 1`,
+	} {
+		if !strings.Contains(body, want+"\n") {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}

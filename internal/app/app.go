@@ -169,7 +169,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		fmt.Fprintln(w, "ok")
 	})
 	pusher := &shopwareapp.Pusher{Store: st, Secrets: box, Clock: cfg.Clock, Logger: cfg.Logger}
-	return &App{Config: cfg, Store: st, Gateway: gw, Handler: api.WithRequestID(mux), Sender: sender, Notifier: notifier,
+	return &App{Config: cfg, Store: st, Gateway: gw, Handler: api.WithRequestID(measureRequests(registry, mux)), Sender: sender, Notifier: notifier,
 		Metrics: registry, ShopwarePusher: pusher}, nil
 }
 
