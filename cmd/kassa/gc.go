@@ -10,7 +10,7 @@ import (
 // so at Go's default of 100 the collector runs dozens of times a second
 // under load; at 400 it runs a quarter as often, for about 6% less CPU
 // and a shorter p99, at the price of 15–20 MiB more resident memory
-// (docs/benchmarks.md). The heap still stays proportional to what is live.
+// (docs/benchmarks-history.md). The heap still stays proportional to what is live.
 const serveGCPercent = 400
 
 // setServeGCPercent applies serveGCPercent unless GOGC is set.

@@ -10,7 +10,7 @@ import (
 // for this long. Without it an idle connection lives as long as its
 // client keeps it: its goroutine and 8 KB of buffers stay, so a burst
 // that opened many connections raised Kassa's memory for good
-// (docs/benchmarks.md, thirty minutes at 1,500/s).
+// (docs/benchmarks-history.md, thirty minutes at 1,500/s).
 const idleTimeout = 2 * time.Minute
 
 // newHTTPServer is every server kassa runs (the API, the profiler, the

@@ -45,7 +45,7 @@ const maxLaneWait = 5 * time.Second
 // after it. One would bridge the store write that records an answer on an
 // idle machine; on a loaded two-core one, at 1,500 events/s to one local
 // endpoint, three kept lag p99 at 0.3–1.2 s where one let it reach 2–10 s
-// (docs/benchmarks.md).
+// (docs/benchmarks-history.md).
 const claimedPerRequest = 4
 
 // Config tunes the sender; zero values take the defaults.
