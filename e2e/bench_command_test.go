@@ -87,6 +87,13 @@ func TestBinaryBenchMeasuresWebhooksAndMemory(t *testing.T) {
 		w.BusyFraction <= 0 || w.BusyFraction > 1.5 || w.BusyPerWriteUS <= 0:
 		t.Fatalf("writer %+v", w)
 	}
+	// Time inside Kassa, on either store: every measured create, and no
+	// more (the warm-up's were before the first reading).
+	in := res.Inside["POST /v1/payment_intents"]
+	if in == nil || in.Count != int64(res.Ops[loadgen.OpCreateConfirm].Count) || in.P50 <= 0 || in.P99 < in.P50 ||
+		in.Within20ms <= 0 || in.Within20ms > 1 {
+		t.Fatalf("inside the server %+v (all routes %v)", in, res.Inside)
+	}
 	// A CPU profile is gzipped protocol buffers.
 	if profile, err := os.ReadFile(prof); err != nil || len(profile) < 100 || profile[0] != 0x1f || profile[1] != 0x8b {
 		t.Fatalf("cpu profile: %d bytes, %v", len(profile), err)

@@ -17,13 +17,13 @@ func TestSQLiteWriterMetrics(t *testing.T) {
 	if _, ok := k.App.Store.(*sqlite.Store); !ok {
 		t.Skip("the writer metrics are SQLite's")
 	}
-	stop := loadgen.MeasureWriter(ctx, http.DefaultClient, k.URL, "")
+	stop := loadgen.MeasureMetrics(ctx, http.DefaultClient, k.URL, "")
 	for range 3 {
 		if r := k.call("POST", "/v1/payment_intents", k.Keys.SecretKey, "amount=100&currency=eur"); r.Status != 200 {
 			t.Fatal(r.Raw)
 		}
 	}
-	w := stop()
+	w, _ := stop()
 	switch {
 	case w == nil:
 		t.Fatal("/metrics lacks the writer's counters")
@@ -56,11 +56,11 @@ func TestMetricsToken(t *testing.T) {
 		return // the writer's counters are SQLite's
 	}
 	for token, counted := range map[string]bool{"": false, "m3trics-t0ken": true} {
-		stop := loadgen.MeasureWriter(ctx, http.DefaultClient, p.URL, token)
+		stop := loadgen.MeasureMetrics(ctx, http.DefaultClient, p.URL, token)
 		if _, err := stripeClient(p.URL, p.key("sk")).V1PaymentIntents.Create(ctx, sofortParams()); err != nil {
 			t.Fatal(err)
 		}
-		if w := stop(); (w != nil) != counted {
+		if w, _ := stop(); (w != nil) != counted {
 			t.Errorf("bench with token %q: writer counters %+v", token, w)
 		}
 	}

@@ -88,8 +88,9 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		stopMemory = loadgen.SampleMemory(*serverPID, *memEvery)
 		stopCPU = loadgen.MeasureCPU(*serverPID)
 	}
-	// A Kassa on SQLite tells on /metrics how busy its single writer was.
-	stopWriter := loadgen.MeasureWriter(ctx, http.DefaultClient, *target, *metricsToken)
+	// A Kassa tells on /metrics how long requests took inside it and, on
+	// SQLite, how busy its single writer was.
+	stopMetrics := loadgen.MeasureMetrics(ctx, http.DefaultClient, *target, *metricsToken)
 	stopProfile, err := startCPUProfile(*cpuProfile)
 	if err != nil {
 		return err
@@ -101,7 +102,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	res.Writer = stopWriter()
+	res.Writer, res.Inside = stopMetrics()
 	if stopCPU != nil {
 		res.CPU = stopCPU(res.All.Count)
 	}
@@ -207,6 +208,19 @@ func printResult(w io.Writer, res *loadgen.Result) {
 	row("all", res.All)
 	for msg, n := range res.ErrorSample {
 		fmt.Fprintf(w, "error %6d× %s\n", n, msg)
+	}
+	if len(res.Inside) > 0 {
+		routes := make([]string, 0, len(res.Inside))
+		for route := range res.Inside {
+			routes = append(routes, route)
+		}
+		sort.Strings(routes)
+		fmt.Fprintf(w, "inside the server (its /metrics; quantiles estimated from histogram buckets):\n")
+		fmt.Fprintf(w, "%-52s %8s %9s %9s %9s %13s\n", "route", "count", "p50 ms", "p90 ms", "p99 ms", "within 20 ms")
+		for _, route := range routes {
+			in := res.Inside[route]
+			fmt.Fprintf(w, "%-52s %8d %9.2f %9.2f %9.2f %12.2f%%\n", route, in.Count, in.P50, in.P90, in.P99, 100*in.Within20ms)
+		}
 	}
 	if h := res.Webhooks; h != nil {
 		fmt.Fprintf(w, "webhooks: expected %d  delivered %d  undelivered %d  lag p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms\n",

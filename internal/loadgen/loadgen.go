@@ -78,12 +78,13 @@ type Result struct {
 	ErrorSample map[string]int   `json:"error_sample"`
 	// Timeline has one entry per second of the schedule, by due time.
 	Timeline []Second `json:"timeline"`
-	// Webhooks, Memory, CPU and Writer are filled in by the caller when it
-	// measured them.
-	Webhooks *WebhookResult `json:"webhooks,omitempty"`
-	Memory   *MemoryResult  `json:"memory,omitempty"`
-	CPU      *CPUResult     `json:"cpu,omitempty"`
-	Writer   *WriterResult  `json:"sqlite_writer,omitempty"`
+	// Webhooks, Memory, CPU, Writer and Inside are filled in by the caller
+	// when it measured them.
+	Webhooks *WebhookResult           `json:"webhooks,omitempty"`
+	Memory   *MemoryResult            `json:"memory,omitempty"`
+	CPU      *CPUResult               `json:"cpu,omitempty"`
+	Writer   *WriterResult            `json:"sqlite_writer,omitempty"`
+	Inside   map[string]*InsideResult `json:"inside_server,omitempty"` // by route
 }
 
 // OpResult summarizes one operation's latencies, in milliseconds.

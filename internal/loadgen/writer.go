@@ -1,14 +1,5 @@
 package loadgen
 
-import (
-	"bufio"
-	"context"
-	"net/http"
-	"strconv"
-	"strings"
-	"time"
-)
-
 // WriterResult is what a Kassa server on SQLite told of its single writer
 // over the run, from the counters on its /metrics: whether the writer was
 // the limit. Other servers have no such counters and leave it out.
@@ -21,80 +12,36 @@ type WriterResult struct {
 	MeanWaitMS     float64 `json:"mean_wait_ms"` // in the writer's queue
 }
 
-type writerCounters struct {
-	at                          time.Time
-	busy, wait, writes, batches float64
-}
+const (
+	writerBusy    = "kassa_sqlite_writer_busy_seconds_total"
+	writerWait    = "kassa_sqlite_write_wait_seconds_total"
+	writerWrites  = "kassa_sqlite_writes_total"
+	writerBatches = "kassa_sqlite_write_batches_total"
+)
 
-var writerMetrics = map[string]func(*writerCounters) *float64{
-	"kassa_sqlite_writer_busy_seconds_total": func(c *writerCounters) *float64 { return &c.busy },
-	"kassa_sqlite_write_wait_seconds_total":  func(c *writerCounters) *float64 { return &c.wait },
-	"kassa_sqlite_writes_total":              func(c *writerCounters) *float64 { return &c.writes },
-	"kassa_sqlite_write_batches_total":       func(c *writerCounters) *float64 { return &c.batches },
-}
-
-// MeasureWriter reads the target's writer counters now; stop reads them
-// again and returns what changed, or nil if the target has none (or
-// refuses them). token is the target's metrics token, if it asks for one.
-func MeasureWriter(ctx context.Context, client *http.Client, baseURL, token string) (stop func() *WriterResult) {
-	before, ok := readWriterCounters(ctx, client, baseURL, token)
-	return func() *WriterResult {
-		after, okAfter := readWriterCounters(ctx, client, baseURL, token)
-		if !ok || !okAfter {
+// writerChange is what the writer's counters say of the time between two
+// scrapes, or nil unless both have all four.
+func writerChange(before, after scrape) *WriterResult {
+	for _, name := range []string{writerBusy, writerWait, writerWrites, writerBatches} {
+		if _, ok := before.samples[name]; !ok {
 			return nil
 		}
-		res := &WriterResult{
-			Writes:  int64(after.writes - before.writes),
-			Batches: int64(after.batches - before.batches),
+		if _, ok := after.samples[name]; !ok {
+			return nil
 		}
-		if elapsed := after.at.Sub(before.at).Seconds(); elapsed > 0 {
-			res.BusyFraction = (after.busy - before.busy) / elapsed
-		}
-		if res.Batches > 0 {
-			res.WritesPerBatch = float64(res.Writes) / float64(res.Batches)
-		}
-		if res.Writes > 0 {
-			res.BusyPerWriteUS = (after.busy - before.busy) / float64(res.Writes) * 1e6
-			res.MeanWaitMS = (after.wait - before.wait) / float64(res.Writes) * 1e3
-		}
-		return res
 	}
-}
-
-// readWriterCounters scrapes baseURL/metrics (Prometheus text format); ok
-// is false unless all four counters are there.
-func readWriterCounters(ctx context.Context, client *http.Client, baseURL, token string) (c writerCounters, ok bool) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(baseURL, "/")+"/metrics", nil)
-	if err != nil {
-		return c, false
+	change := func(name string) float64 { return after.samples[name] - before.samples[name] }
+	res := &WriterResult{Writes: int64(change(writerWrites)), Batches: int64(change(writerBatches))}
+	busy := change(writerBusy)
+	if elapsed := after.at.Sub(before.at).Seconds(); elapsed > 0 {
+		res.BusyFraction = busy / elapsed
 	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+	if res.Batches > 0 {
+		res.WritesPerBatch = float64(res.Writes) / float64(res.Batches)
 	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return c, false
+	if res.Writes > 0 {
+		res.BusyPerWriteUS = busy / float64(res.Writes) * 1e6
+		res.MeanWaitMS = change(writerWait) / float64(res.Writes) * 1e3
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return c, false
-	}
-	c.at = time.Now()
-	found := 0
-	lines := bufio.NewScanner(resp.Body)
-	lines.Buffer(make([]byte, 64<<10), 1<<20)
-	for lines.Scan() {
-		name, value, _ := strings.Cut(lines.Text(), " ")
-		field, wanted := writerMetrics[name]
-		if !wanted {
-			continue
-		}
-		v, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
-		if err != nil {
-			return c, false
-		}
-		*field(&c) = v
-		found++
-	}
-	return c, lines.Err() == nil && found == len(writerMetrics)
+	return res
 }
