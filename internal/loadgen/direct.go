@@ -57,8 +57,10 @@ func (t *directTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil && c.reused && replayable(req) && beforeAnswer(err) {
 		// The server closed a connection that sat idle: once more on a
 		// new one, as http.Transport does for requests safe to repeat.
-		if req.Body, err = req.GetBody(); err != nil {
-			return nil, err
+		if req.GetBody != nil {
+			if req.Body, err = req.GetBody(); err != nil {
+				return nil, err
+			}
 		}
 		if c, err = t.conn(req.Context(), canonicalHost(req), withoutIdle); err != nil {
 			return nil, err

@@ -120,12 +120,13 @@ func TestDirectTransportSendsAgainOnlyWhatIsSafeToRepeat(t *testing.T) {
 	ctx := context.Background()
 	for _, tc := range []struct {
 		method string
+		body   string
 		key    string
 		retry  bool
 	}{
-		{"GET", "", true},
-		{"POST", "k1", true},
-		{"POST", "", false},
+		{"GET", "", "", true},
+		{"POST", "a=1", "k1", true},
+		{"POST", "a=1", "", false},
 	} {
 		rt := newDirectTransport(4, 5*time.Second)
 		if _, _, err := send(t, rt, ctx, "GET", srv.URL, "", nil); err != nil {
@@ -136,7 +137,7 @@ func TestDirectTransportSendsAgainOnlyWhatIsSafeToRepeat(t *testing.T) {
 		mu.Lock()
 		served = nil
 		mu.Unlock()
-		status, _, err := send(t, rt, ctx, tc.method, srv.URL, "a=1", http.Header{"Idempotency-Key": {tc.key}})
+		status, _, err := send(t, rt, ctx, tc.method, srv.URL, tc.body, http.Header{"Idempotency-Key": {tc.key}})
 		mu.Lock()
 		got := served
 		mu.Unlock()
