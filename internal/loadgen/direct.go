@@ -98,7 +98,8 @@ func (t *directTransport) exchange(c *directConn, req *http.Request) (*http.Resp
 	if err != nil {
 		return fail(err)
 	}
-	resp.Body = &directBody{body: resp.Body, t: t, c: c, cancel: cancel, keep: !resp.Close}
+	empty := resp.Body == http.NoBody || resp.ContentLength == 0 // nothing to read to its end
+	resp.Body = &directBody{body: resp.Body, t: t, c: c, cancel: cancel, keep: !resp.Close, ended: empty}
 	return resp, nil
 }
 

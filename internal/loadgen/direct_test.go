@@ -60,6 +60,11 @@ func TestDirectTransportKeepsOneConnectionForSequentialRequests(t *testing.T) {
 			w.Write([]byte("chunk-2"))
 			return
 		}
+		if r.Method == "DELETE" {
+			w.Header().Set("Content-Length", "0")
+			w.WriteHeader(201)
+			return
+		}
 		w.WriteHeader(201)
 		fmt.Fprintf(w, "%s %s %s %s", r.Method, r.URL.Path, r.Header.Get("Idempotency-Key"), body)
 	})
@@ -75,8 +80,16 @@ func TestDirectTransportKeepsOneConnectionForSequentialRequests(t *testing.T) {
 	if err != nil || status != 200 || got != "chunk-1 chunk-2" {
 		t.Fatalf("chunked answer: %d %q %v", status, got, err)
 	}
+	for _, method := range []string{"DELETE", "HEAD"} { // 201 without a body; HEAD's answer has none
+		req, _ := http.NewRequestWithContext(ctx, method, srv.URL+"/v1/x", nil)
+		resp, err := rt.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close() // closed unread, as a caller that expects nothing does
+	}
 	if n := conns.Load(); n != 1 {
-		t.Errorf("%d connections for four sequential requests, want 1", n)
+		t.Errorf("%d connections for six sequential requests, want 1", n)
 	}
 }
 
