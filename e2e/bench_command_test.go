@@ -2,12 +2,14 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"image/png"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stripe/stripe-go/v82"
@@ -111,5 +113,47 @@ func TestBinaryBenchMeasuresWebhooksAndMemory(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Fatalf("endpoint %s left behind", e.ID)
+	}
+}
+
+// With --serve, bench starts its own kassa serve on a new database, drives
+// it with the key it printed, measures its pid, and stops it afterwards.
+func TestBinaryBenchServesItsOwnKassa(t *testing.T) {
+	dsn := testdb.DSN(t)
+	bin, err := kassaBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "results.json")
+	cmd := exec.Command(bin, "bench", "--serve", dsn, "--rate", "100", "--duration", "1s", "--mix", "create_confirm=1", "--out", out)
+	cmd.Env = kassaEnv(dsn)
+	if output, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, output)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res loadgen.Result
+	if err := json.Unmarshal(data, &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.All.Count != 100 || res.All.Errors != 0 {
+		t.Fatalf("requests %+v, errors %v", res.All, res.ErrorSample)
+	}
+	if res.CPU == nil || res.CPU.Error != "" || res.CPU.ServerSeconds <= 0 || res.Memory == nil {
+		t.Fatalf("the started server was not measured: cpu %+v memory %+v", res.CPU, res.Memory)
+	}
+	if in := res.Inside["POST /v1/payment_intents"]; in == nil || in.Count != 100 {
+		t.Fatalf("inside the server %+v", res.Inside)
+	}
+	if _, err := os.Stat(fmt.Sprintf("/proc/%d", res.CPU.PID)); !os.IsNotExist(err) {
+		t.Errorf("kassa serve (pid %d) still runs after bench returned: %v", res.CPU.PID, err)
+	}
+	// A database that already has an account prints no key: bench says so.
+	again := exec.Command(bin, "bench", "--serve", dsn, "--rate", "10", "--duration", "1s")
+	again.Env = kassaEnv(dsn)
+	if output, err := again.CombinedOutput(); err == nil || !strings.Contains(string(output), "holds accounts already") {
+		t.Errorf("a used database: %v\n%s", err, output)
 	}
 }

@@ -39,8 +39,18 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	memEvery := fs.Duration("memory-every", 5*time.Second, "how often to sample --server-pid")
 	cpuProfile := fs.String("cpu-profile", "", "write the generator's own CPU profile of the measured run to this file (go tool pprof)")
 	metricsToken := fs.String("metrics-token", os.Getenv("KASSA_METRICS_TOKEN"), "the target's metrics token, for the SQLite writer's counters (KASSA_METRICS_TOKEN)")
+	serve := fs.String("serve", "", "start kassa serve on this new `database` (a SQLite file, or a postgres:// URL of an empty database) and drive it: its URL, key and pid are the run's --url, --key and --server-pid; it stops after the run")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *serve != "" {
+		server, err := startServer(ctx, *serve, stderr)
+		if err != nil {
+			return err
+		}
+		defer server.stop()
+		*target, *key, *serverPID = server.url, server.key, server.cmd.Process.Pid
+		fmt.Fprintf(stderr, "started kassa serve on %s at %s (pid %d)\n", *serve, *target, *serverPID)
 	}
 	if *key == "" {
 		return errors.New("bench: --key (or KASSA_BENCH_KEY) is required")
