@@ -63,7 +63,10 @@ func startServer(ctx context.Context, db string, stderr io.Writer) (*benchServer
 			}
 		}
 		s.done <- cmd.Wait()
-		started <- errors.New("bench: kassa serve exited before listening")
+		select { // unless it listened (or startServer gave up) first
+		case started <- errors.New("bench: kassa serve exited before listening"):
+		default:
+		}
 	}()
 	timeout := time.NewTimer(time.Minute)
 	defer timeout.Stop()
