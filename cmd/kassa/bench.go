@@ -216,6 +216,10 @@ func printResult(w io.Writer, res *loadgen.Result) {
 		row(op, res.Ops[loadgen.Op(op)])
 	}
 	row("all", res.All)
+	if l := res.StartedLate; l != nil && l.Count > 0 {
+		fmt.Fprintf(w, "the generator started requests late by p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms (part of each latency above)\n",
+			l.P50, l.P90, l.P99, l.Max)
+	}
 	for msg, n := range res.ErrorSample {
 		fmt.Fprintf(w, "error %6d× %s\n", n, msg)
 	}

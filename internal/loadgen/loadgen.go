@@ -66,16 +66,21 @@ type Snapshot struct {
 
 // Result is a finished run, ready to print or store as JSON.
 type Result struct {
-	Target      string           `json:"target"`
-	Rate        float64          `json:"rate_per_second"`
-	Duration    string           `json:"duration"`
-	Warmup      string           `json:"warmup,omitempty"` // unmeasured load before the run, set by its caller
-	Started     time.Time        `json:"started"`
-	Throughput  float64          `json:"throughput_per_second"`
-	Dropped     int64            `json:"dropped"`
-	Ops         map[Op]*OpResult `json:"ops"`
-	All         *OpResult        `json:"all"`
-	ErrorSample map[string]int   `json:"error_sample"`
+	Target     string           `json:"target"`
+	Rate       float64          `json:"rate_per_second"`
+	Duration   string           `json:"duration"`
+	Warmup     string           `json:"warmup,omitempty"` // unmeasured load before the run, set by its caller
+	Started    time.Time        `json:"started"`
+	Throughput float64          `json:"throughput_per_second"`
+	Dropped    int64            `json:"dropped"`
+	Ops        map[Op]*OpResult `json:"ops"`
+	All        *OpResult        `json:"all"`
+	// StartedLate is how long after its due time each request started:
+	// the generator's own delay (waking, handing the request to a worker),
+	// already part of every latency. Large, it says the generator lacked
+	// CPU to keep its schedule; its latencies then overstate the server's.
+	StartedLate *OpResult      `json:"started_late"`
+	ErrorSample map[string]int `json:"error_sample"`
 	// Timeline has one entry per second of the schedule, by due time.
 	Timeline []Second `json:"timeline"`
 	// Webhooks, Memory, CPU, Writer and Inside are filled in by the caller
@@ -170,8 +175,9 @@ type job struct {
 // work does j, then whatever jobs brings until it closes.
 func (r *runner) work(ctx context.Context, started time.Time, j job, jobs <-chan job) {
 	for {
+		late := time.Since(j.due)
 		err := r.do(ctx, j.op)
-		r.record(j.op, j.due.Sub(started), time.Since(j.due), err)
+		r.record(j.op, j.due.Sub(started), late, time.Since(j.due), err)
 		var ok bool
 		if j, ok = <-jobs; !ok {
 			return
@@ -208,18 +214,23 @@ type runner struct {
 	results  map[Op]*OpResult
 	errs     map[string]int
 	timeline *timeline
+	late     OpResult // how late requests started
 	created  []string // intents awaiting the customer, for complete
 	paid     []string // completed intents, for refund
 	seen     []string // any intent, for retrieve
 }
 
-func (r *runner) record(op Op, dueAfter, latency time.Duration, err error) {
+// record notes a request's outcome: when it was due after the start, how
+// late the generator started it, and its latency counted from when it was due.
+func (r *runner) record(op Op, dueAfter, late, latency time.Duration, err error) {
 	r.completed.Add(1)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	res := r.results[op]
 	res.Count++
 	res.lat = append(res.lat, latency)
+	r.late.Count++
+	r.late.lat = append(r.late.lat, late)
 	r.timeline.add(dueAfter, latency, err != nil)
 	if err != nil {
 		r.failed.Add(1)
@@ -444,6 +455,8 @@ func (r *runner) result(started time.Time) *Result {
 		res.All.lat = append(res.All.lat, op.lat...)
 	}
 	res.All.summarize()
+	r.late.summarize()
+	res.StartedLate = &r.late
 	res.Throughput = float64(res.All.Count-res.All.Errors) / elapsed.Seconds()
 	return res
 }

@@ -109,6 +109,27 @@ func TestRunSendsTheScheduleAndCountsOutcomes(t *testing.T) {
 	}
 }
 
+// How late the generator started requests is measured apart from their
+// latency: a server that takes 30 ms makes every latency at least that,
+// not the start of the next request.
+func TestRunMeasuresHowLateRequestsStarted(t *testing.T) {
+	srv := fakeStripe(t, 30*time.Millisecond, nil)
+	res, err := Run(context.Background(), Config{
+		BaseURL: srv.URL, SecretKey: "sk_test_x", Rate: 200, Duration: 300 * time.Millisecond,
+		Mix: map[Op]int{OpCreateConfirm: 1},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	late := res.StartedLate
+	if late == nil || late.Count != res.All.Count || res.All.Count == 0 {
+		t.Fatalf("started late %+v for %d requests", late, res.All.Count)
+	}
+	if res.All.P50 < 30 || late.P50 >= 30 || late.Max > res.All.Max {
+		t.Fatalf("latency %+v, started late %+v: want latencies of at least the server's 30 ms and starts sooner", res.All, late)
+	}
+}
+
 func TestRunDropsWhatExceedsTheInFlightBound(t *testing.T) {
 	srv := fakeStripe(t, 200*time.Millisecond, map[string]*atomic.Int64{})
 	res, err := Run(context.Background(), Config{
