@@ -38,17 +38,7 @@ func TestBinaryBenchMeasuresWebhooksAndMemory(t *testing.T) {
 		"--webhook-receiver", "127.0.0.1:0", "--webhook-wait", "60s",
 		"--server-pid", strconv.Itoa(p.cmd.Process.Pid), "--memory-every", "200ms",
 		"--out", out, "--plot", plot, "--cpu-profile", prof)
-	if output, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("%v\n%s", err, output)
-	}
-	data, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var res loadgen.Result
-	if err := json.Unmarshal(data, &res); err != nil {
-		t.Fatal(err)
-	}
+	res := runBench(t, cmd, out)
 	if res.All.Errors != 0 || res.All.Count != 100 || res.Warmup != "1s" {
 		t.Fatalf("requests %+v, errors %v, warm-up %q", res.All, res.ErrorSample, res.Warmup)
 	}
@@ -127,17 +117,7 @@ func TestBinaryBenchServesItsOwnKassa(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "results.json")
 	cmd := exec.Command(bin, "bench", "--serve", dsn, "--rate", "100", "--duration", "1s", "--mix", "create_confirm=1", "--out", out)
 	cmd.Env = kassaEnv(dsn)
-	if output, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("%v\n%s", err, output)
-	}
-	data, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var res loadgen.Result
-	if err := json.Unmarshal(data, &res); err != nil {
-		t.Fatal(err)
-	}
+	res := runBench(t, cmd, out)
 	if res.All.Count != 100 || res.All.Errors != 0 {
 		t.Fatalf("requests %+v, errors %v", res.All, res.ErrorSample)
 	}
@@ -156,4 +136,21 @@ func TestBinaryBenchServesItsOwnKassa(t *testing.T) {
 	if output, err := again.CombinedOutput(); err == nil || !strings.Contains(string(output), "holds accounts already") {
 		t.Errorf("a used database: %v\n%s", err, output)
 	}
+}
+
+// runBench runs a kassa bench command and reads the results it wrote to out.
+func runBench(t *testing.T, cmd *exec.Cmd, out string) loadgen.Result {
+	t.Helper()
+	if output, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, output)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res loadgen.Result
+	if err := json.Unmarshal(data, &res); err != nil {
+		t.Fatal(err)
+	}
+	return res
 }
