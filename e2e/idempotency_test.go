@@ -66,6 +66,58 @@ func TestIdempotencyKeyWithOtherParameters(t *testing.T) {
 	}
 }
 
+// A create whose input the build refuses (here a return_url without
+// confirm) takes the in-transaction way: with a key used before by other
+// parameters it answers the idempotency error, as it always did, not the
+// input's own error.
+func TestIdempotencyKeyWithOtherInvalidParameters(t *testing.T) {
+	k := start(t)
+	if r := k.call("POST", "/v1/payment_intents", k.Keys.SecretKey, "amount=100&currency=eur", "Idempotency-Key", "k2"); r.Status != 200 {
+		t.Fatal(r.Raw)
+	}
+	invalid := "amount=100&currency=eur&return_url=https%3A%2F%2Fshop.example%2F"
+	r := k.call("POST", "/v1/payment_intents", k.Keys.SecretKey, invalid, "Idempotency-Key", "k2")
+	if r.Status != 400 || r.errorField("type") != "idempotency_error" {
+		t.Fatalf("%d %s", r.Status, r.Raw)
+	}
+	r = k.call("POST", "/v1/payment_intents", k.Keys.SecretKey, invalid, "Idempotency-Key", "k3")
+	if r.Status != 400 || r.errorField("param") != "return_url" {
+		t.Fatalf("the invalid create alone: %d %s", r.Status, r.Raw)
+	}
+}
+
+// A create is built and rendered before the write (payment_method_data, no
+// expansion): its answer is exactly what retrieving the stored intent
+// answers, with a key and without, confirmed or not.
+func TestBuiltCreateAnswersAsTheStoredIntent(t *testing.T) {
+	k := start(t)
+	for name, body := range map[string]string{
+		"sofort, confirmed": "amount=2000&currency=eur&confirm=true&payment_method_data[type]=sofort" +
+			"&payment_method_data[billing_details][address][country]=DE&return_url=https%3A%2F%2Fshop.example%2Freturn",
+		"no method": "amount=2000&currency=eur&metadata[order]=42",
+		"vipps, confirmed": "amount=2000&currency=nok&confirm=true&payment_method_data[type]=vipps" +
+			"&return_url=https%3A%2F%2Fshop.example%2Freturn",
+	} {
+		for _, key := range []string{"", "built-" + name} {
+			created := k.call("POST", "/v1/payment_intents", k.Keys.SecretKey, body, "Idempotency-Key", key)
+			if created.Status != 200 {
+				t.Fatalf("%s: %d %s", name, created.Status, created.Raw)
+			}
+			id, _ := created.Body["id"].(string)
+			stored := k.call("GET", "/v1/payment_intents/"+id, k.Keys.SecretKey, "")
+			if created.Raw != stored.Raw {
+				t.Errorf("%s (key %q): created\n%s\nstored\n%s", name, key, created.Raw, stored.Raw)
+			}
+			if key != "" {
+				replay := k.call("POST", "/v1/payment_intents", k.Keys.SecretKey, body, "Idempotency-Key", key)
+				if replay.Raw != created.Raw || replay.Header.Get("Idempotent-Replayed") != "true" {
+					t.Errorf("%s: replay %d %s", name, replay.Status, replay.Raw)
+				}
+			}
+		}
+	}
+}
+
 // TestIdempotencyKeyInFlight holds a key the way a running request holds
 // it (an in-flight claim with the same parameters), then sends the request.
 func TestIdempotencyKeyInFlight(t *testing.T) {

@@ -56,9 +56,37 @@ func (s *Server) createIntent(w http.ResponseWriter, r *request) error {
 	in.CaptureMethod = deref(u.CaptureMethod)
 	in.Description, in.ReceiptEmail, in.StatementDescriptor = deref(u.Description), deref(u.ReceiptEmail), deref(u.StatementDescriptor)
 	in.Metadata, in.PaymentMethodTypes, in.VippsReference = u.Metadata, u.PaymentMethodTypes, deref(u.VippsReference)
+	if len(expand) == 0 {
+		// Built and rendered before the write, so SQLite's single writer
+		// only claims the key, stores and saves the response. An input the
+		// build refuses takes the usual way below, so its answer (the
+		// error, or the replay its Idempotency-Key holds) stays the same.
+		n, built, err := s.Gateway.BuildIntent(r.Context(), r.caller(), in)
+		if built && err == nil {
+			if body, ok := newIntentBody(n); ok {
+				return s.change(w, r, func(ctx context.Context, tx store.Tx) (any, error) {
+					return body, s.Gateway.StoreIntent(ctx, tx, r.caller(), n)
+				})
+			}
+		}
+	}
 	return s.changeIntent(w, r, expand, func(ctx context.Context, tx store.Tx) (*payments.PaymentIntent, error) {
 		return s.Gateway.CreateIntent(ctx, tx, r.caller(), in)
 	})
+}
+
+// newIntentBody renders a built intent as intentView renders it once
+// stored; ok is false if that would read something stored.
+func newIntentBody(n *gateway.NewIntent) (body rendered, ok bool) {
+	var rel intentRelations
+	if e := n.Intent.LastPaymentError; e != nil && e.PaymentMethodID != "" {
+		if n.PaymentMethod == nil || e.PaymentMethodID != n.PaymentMethod.ID {
+			return nil, false
+		}
+		rel.lastPaymentMethod = n.PaymentMethod
+	}
+	data, err := marshalView(renderIntent(n.Intent, rel))
+	return data, err == nil
 }
 
 func deref(s *string) string {

@@ -18,6 +18,9 @@ import (
 // keys and reflecting on interface values. Anything else, and any type
 // with its own MarshalJSON or MarshalText, goes to encoding/json.
 func marshalView(v any) ([]byte, error) {
+	if body, ok := v.(rendered); ok {
+		return body, nil
+	}
 	e := viewEncoders.Get().(*viewEncoder)
 	defer viewEncoders.Put(e)
 	e.buf = e.buf[:0]
@@ -26,6 +29,9 @@ func marshalView(v any) ([]byte, error) {
 	}
 	return slices.Clone(e.buf), nil
 }
+
+// rendered is a view marshalView encoded already: it passes unchanged.
+type rendered []byte
 
 type viewEncoder struct {
 	buf []byte

@@ -35,11 +35,15 @@ type CreateIntentInput struct {
 
 // CreatePaymentMethod creates a standalone payment method.
 func (g *Gateway) CreatePaymentMethod(ctx context.Context, tx store.Tx, c *Caller, in PaymentMethodInput) (*payments.PaymentMethod, error) {
-	pm, err := payments.NewPaymentMethod(ids.New(ids.PaymentMethod), c.AccountID, in.Type, in.BillingDetails, in.Metadata, in.ParamPrefix, g.Clock.Now())
+	pm, err := g.newPaymentMethod(c, in)
 	if err != nil {
 		return nil, err
 	}
 	return pm, tx.InsertPaymentMethod(ctx, pm)
+}
+
+func (g *Gateway) newPaymentMethod(c *Caller, in PaymentMethodInput) (*payments.PaymentMethod, error) {
+	return payments.NewPaymentMethod(ids.New(ids.PaymentMethod), c.AccountID, in.Type, in.BillingDetails, in.Metadata, in.ParamPrefix, g.Clock.Now())
 }
 
 // resolveMethod loads or creates the chosen payment method; nil if none.
@@ -53,12 +57,41 @@ func (g *Gateway) resolveMethod(ctx context.Context, tx store.Tx, c *Caller, cho
 	return nil, nil
 }
 
-// CreateIntent creates an intent and, with Confirm, confirms it at once.
-func (g *Gateway) CreateIntent(ctx context.Context, tx store.Tx, c *Caller, in CreateIntentInput) (*payments.PaymentIntent, error) {
-	pm, err := g.resolveMethod(ctx, tx, c, in.Method)
-	if err != nil {
-		return nil, err
+// NewIntent is what CreateIntent stores, built and not stored yet: the
+// intent, the payment method created for it from payment_method_data (or
+// nil), and their events.
+type NewIntent struct {
+	Intent        *payments.PaymentIntent
+	PaymentMethod *payments.PaymentMethod
+	events        []payments.Event
+}
+
+// BuildIntent builds a new intent that names no stored payment method
+// (payment_method_data, or none) without a transaction: nothing in it
+// depends on what is stored. The API builds one before it waits for
+// SQLite's single writer, which then only stores it (StoreIntent), so the
+// building does not add to the writer's time. ok is false for an input
+// that names a stored payment method: CreateIntent reads it.
+func (g *Gateway) BuildIntent(ctx context.Context, c *Caller, in CreateIntentInput) (n *NewIntent, ok bool, err error) {
+	if in.Method.ID != "" {
+		return nil, false, nil
 	}
+	var pm *payments.PaymentMethod
+	if in.Method.Data != nil {
+		if pm, err = g.newPaymentMethod(c, *in.Method.Data); err != nil {
+			return nil, true, err
+		}
+	}
+	n, err = g.buildIntent(ctx, c, in, pm)
+	if n != nil {
+		n.PaymentMethod = pm
+	}
+	return n, true, err
+}
+
+// buildIntent creates the intent with its payment method pm (nil if none)
+// and, with Confirm, confirms it.
+func (g *Gateway) buildIntent(ctx context.Context, c *Caller, in CreateIntentInput, pm *payments.PaymentMethod) (*NewIntent, error) {
 	in.PaymentMethod = pm
 	id := ids.New(ids.PaymentIntent)
 	pi, events, err := payments.NewIntent(id, c.AccountID, id+"_secret_"+ids.Random(24), in.IntentInput, g.Clock.Now())
@@ -75,10 +108,37 @@ func (g *Gateway) CreateIntent(ctx context.Context, tx store.Tx, c *Caller, in C
 		return nil, &payments.Error{Code: payments.CodeParameterInvalid, Param: "return_url",
 			Message: "return_url can only be passed when confirm=true."}
 	}
-	if err := tx.InsertIntent(ctx, pi); err != nil {
+	return &NewIntent{Intent: pi, events: events}, nil
+}
+
+// StoreIntent stores a built intent: its new payment method, the intent
+// and their events.
+func (g *Gateway) StoreIntent(ctx context.Context, tx store.Tx, c *Caller, n *NewIntent) error {
+	if n.PaymentMethod != nil {
+		if err := tx.InsertPaymentMethod(ctx, n.PaymentMethod); err != nil {
+			return err
+		}
+	}
+	if err := tx.InsertIntent(ctx, n.Intent); err != nil {
+		return err
+	}
+	return g.record(ctx, tx, c.AccountID, c, n.events)
+}
+
+// CreateIntent creates an intent and, with Confirm, confirms it at once.
+func (g *Gateway) CreateIntent(ctx context.Context, tx store.Tx, c *Caller, in CreateIntentInput) (*payments.PaymentIntent, error) {
+	n, built, err := g.BuildIntent(ctx, c, in)
+	if !built {
+		var pm *payments.PaymentMethod
+		if pm, err = paymentMethod(ctx, tx, c.AccountID, in.Method.ID, "payment_method"); err != nil {
+			return nil, err
+		}
+		n, err = g.buildIntent(ctx, c, in, pm)
+	}
+	if err != nil {
 		return nil, err
 	}
-	return pi, g.record(ctx, tx, c.AccountID, c, events)
+	return n.Intent, g.StoreIntent(ctx, tx, c, n)
 }
 
 // UpdateIntentInput is an update request.
