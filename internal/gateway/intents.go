@@ -73,7 +73,7 @@ type NewIntent struct {
 // building does not add to the writer's time. ok is false for an input
 // that names a stored payment method: CreateIntent reads it.
 func (g *Gateway) BuildIntent(ctx context.Context, c *Caller, in CreateIntentInput) (n *NewIntent, ok bool, err error) {
-	if in.Method.ID != "" {
+	if in.Method.Data == nil && in.Method.ID != "" { // resolveMethod's order: data first
 		return nil, false, nil
 	}
 	var pm *payments.PaymentMethod
