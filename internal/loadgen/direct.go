@@ -62,7 +62,7 @@ func (t *directTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 				return nil, err
 			}
 		}
-		if c, err = t.conn(req.Context(), canonicalHost(req), withoutIdle); err != nil {
+		if c, err = t.dial(req.Context(), canonicalHost(req)); err != nil {
 			return nil, err
 		}
 		resp, err = t.exchange(c, req)
@@ -137,23 +137,21 @@ func (b *directBody) Close() error {
 	return nil
 }
 
-type connOption int
-
-const withoutIdle connOption = 1
-
 // conn takes an idle connection to host, or dials one.
-func (t *directTransport) conn(ctx context.Context, host string, opts ...connOption) (*directConn, error) {
-	if len(opts) == 0 {
-		t.mu.Lock()
-		if idle := t.idle[host]; len(idle) > 0 {
-			c := idle[len(idle)-1]
-			t.idle[host] = idle[:len(idle)-1]
-			t.mu.Unlock()
-			c.reused = true
-			return c, nil
-		}
+func (t *directTransport) conn(ctx context.Context, host string) (*directConn, error) {
+	t.mu.Lock()
+	if idle := t.idle[host]; len(idle) > 0 {
+		c := idle[len(idle)-1]
+		t.idle[host] = idle[:len(idle)-1]
 		t.mu.Unlock()
+		c.reused = true
+		return c, nil
 	}
+	t.mu.Unlock()
+	return t.dial(ctx, host)
+}
+
+func (t *directTransport) dial(ctx context.Context, host string) (*directConn, error) {
 	nc, err := t.dialer.DialContext(ctx, "tcp", host)
 	if err != nil {
 		return nil, err
@@ -170,19 +168,6 @@ func (t *directTransport) put(c *directConn) {
 	t.mu.Unlock()
 	if c != nil {
 		c.Close()
-	}
-}
-
-// CloseIdleConnections closes the connections kept for later requests.
-func (t *directTransport) CloseIdleConnections() {
-	t.mu.Lock()
-	idle := t.idle
-	t.idle = map[string][]*directConn{}
-	t.mu.Unlock()
-	for _, conns := range idle {
-		for _, c := range conns {
-			c.Close()
-		}
 	}
 }
 
