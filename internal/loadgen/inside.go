@@ -3,8 +3,6 @@ package loadgen
 import (
 	"math"
 	"sort"
-	"strconv"
-	"strings"
 )
 
 // InsideResult is how long a route's requests took inside the target over
@@ -23,7 +21,7 @@ type InsideResult struct {
 	Within20ms float64 `json:"within_20ms"` // share of the requests
 }
 
-const insideHistogram = "kassa_http_request_duration_seconds_bucket"
+const insideHistogram = "kassa_http_request_duration_seconds"
 
 // histogram is one route's cumulative bucket counts by upper bound.
 type histogram map[float64]float64
@@ -54,20 +52,19 @@ func insideChange(before, after scrape) map[string]*InsideResult {
 // routeHistograms adds up each route's buckets over its status classes.
 func routeHistograms(s scrape) map[string]histogram {
 	out := map[string]histogram{}
-	for series, v := range s.samples {
-		name, labels, ok := parseSeries(series)
-		if !ok || name != insideHistogram {
-			continue
+	for _, m := range s.families[insideHistogram].GetMetric() {
+		route := ""
+		for _, l := range m.GetLabel() {
+			if l.GetName() == "route" {
+				route = l.GetValue()
+			}
 		}
-		bound, err := strconv.ParseFloat(labels["le"], 64) // "+Inf" parses
-		if err != nil {
-			continue
-		}
-		route := labels["route"]
 		if out[route] == nil {
 			out[route] = histogram{}
 		}
-		out[route][bound] += v
+		for _, b := range m.GetHistogram().GetBucket() { // +Inf included
+			out[route][b.GetUpperBound()] += float64(b.GetCumulativeCount())
+		}
 	}
 	return out
 }
@@ -110,43 +107,4 @@ func summarize(h histogram) *InsideResult {
 		return below / total
 	}
 	return &InsideResult{Count: int64(total), P50: quantileMS(0.5), P90: quantileMS(0.9), P99: quantileMS(0.99), Within20ms: within(0.020)}
-}
-
-// parseSeries splits `name{a="x",b="y"}` into its name and labels.
-func parseSeries(series string) (name string, labels map[string]string, ok bool) {
-	name, rest, found := strings.Cut(series, "{")
-	if !found {
-		return series, nil, true
-	}
-	labels = map[string]string{}
-	for {
-		rest = strings.TrimLeft(rest, ",")
-		if strings.HasPrefix(rest, "}") {
-			return name, labels, true
-		}
-		key, after, found := strings.Cut(rest, `="`)
-		if !found {
-			return "", nil, false
-		}
-		var value strings.Builder
-		i := 0
-		for ; i < len(after) && after[i] != '"'; i++ {
-			if after[i] == '\\' && i+1 < len(after) {
-				i++
-				switch after[i] {
-				case 'n':
-					value.WriteByte('\n')
-				default:
-					value.WriteByte(after[i])
-				}
-				continue
-			}
-			value.WriteByte(after[i])
-		}
-		if i == len(after) {
-			return "", nil, false
-		}
-		labels[key] = value.String()
-		rest = after[i+1:]
-	}
 }

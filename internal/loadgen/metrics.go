@@ -1,23 +1,25 @@
 package loadgen
 
 import (
-	"bufio"
 	"context"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 )
 
-// scrape is one reading of a target's /metrics (Prometheus text format):
-// every sample's value by its series, the name with its labels as written.
+// scrape is one reading of a target's /metrics: its metric families by name.
 type scrape struct {
-	at      time.Time
-	samples map[string]float64
+	at       time.Time
+	families map[string]*dto.MetricFamily
 }
 
-// readMetrics scrapes baseURL/metrics; ok is false if the target has none
-// or refuses them. token is the target's metrics token, if it asks for one.
+// readMetrics scrapes baseURL/metrics (Prometheus's text format); ok is
+// false if the target has none or refuses them. token is the target's
+// metrics token, if it asks for one.
 func readMetrics(ctx context.Context, client *http.Client, baseURL, token string) (s scrape, ok bool) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(baseURL, "/")+"/metrics", nil)
 	if err != nil {
@@ -34,26 +36,31 @@ func readMetrics(ctx context.Context, client *http.Client, baseURL, token string
 	if resp.StatusCode != http.StatusOK {
 		return s, false
 	}
-	s = scrape{at: time.Now(), samples: map[string]float64{}}
-	lines := bufio.NewScanner(resp.Body)
-	lines.Buffer(make([]byte, 64<<10), 1<<20)
-	for lines.Scan() {
-		line := lines.Text()
-		if line == "" || line[0] == '#' {
-			continue
-		}
-		// Label values may hold spaces ("POST /v1/…"): the value is after the last one.
-		i := strings.LastIndexByte(line, ' ')
-		if i < 0 {
-			continue
-		}
-		v, err := strconv.ParseFloat(line[i+1:], 64)
-		if err != nil {
-			return s, false
-		}
-		s.samples[line[:i]] = v
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		return s, false
 	}
-	return s, lines.Err() == nil
+	return scrape{at: time.Now(), families: families}, true
+}
+
+// value is the one sample of a counter, gauge or untyped metric; ok is
+// false if the scrape lacks it.
+func (s scrape) value(name string) (v float64, ok bool) {
+	f := s.families[name]
+	if f == nil || len(f.GetMetric()) != 1 {
+		return 0, false
+	}
+	m := f.GetMetric()[0]
+	switch {
+	case m.Counter != nil:
+		return m.GetCounter().GetValue(), true
+	case m.Gauge != nil:
+		return m.GetGauge().GetValue(), true
+	case m.Untyped != nil:
+		return m.GetUntyped().GetValue(), true
+	}
+	return 0, false
 }
 
 // MeasureMetrics reads the target's /metrics now; stop reads them again

@@ -22,17 +22,17 @@ const (
 // writerChange is what the writer's counters say of the time between two
 // scrapes, or nil unless both have all four.
 func writerChange(before, after scrape) *WriterResult {
+	change := map[string]float64{}
 	for _, name := range []string{writerBusy, writerWait, writerWrites, writerBatches} {
-		if _, ok := before.samples[name]; !ok {
+		was, ok := before.value(name)
+		now, okNow := after.value(name)
+		if !ok || !okNow {
 			return nil
 		}
-		if _, ok := after.samples[name]; !ok {
-			return nil
-		}
+		change[name] = now - was
 	}
-	change := func(name string) float64 { return after.samples[name] - before.samples[name] }
-	res := &WriterResult{Writes: int64(change(writerWrites)), Batches: int64(change(writerBatches))}
-	busy := change(writerBusy)
+	res := &WriterResult{Writes: int64(change[writerWrites]), Batches: int64(change[writerBatches])}
+	busy := change[writerBusy]
 	if elapsed := after.at.Sub(before.at).Seconds(); elapsed > 0 {
 		res.BusyFraction = busy / elapsed
 	}
@@ -41,7 +41,7 @@ func writerChange(before, after scrape) *WriterResult {
 	}
 	if res.Writes > 0 {
 		res.BusyPerWriteUS = busy / float64(res.Writes) * 1e6
-		res.MeanWaitMS = change(writerWait) / float64(res.Writes) * 1e3
+		res.MeanWaitMS = change[writerWait] / float64(res.Writes) * 1e3
 	}
 	return res
 }
