@@ -53,6 +53,7 @@ const usage = `Usage:
   kassa bench --key SECRET_KEY [--url URL] [--rate N] [--duration D] [--warmup D] [--mix OP=W,...] [--out FILE]
               [--plot FILE.png] [--webhook-receiver ADDR [--webhook-url URL] [--webhook-wait D]]
               [--server-pid PID [--memory-every D]] [--metrics-token TOKEN] [--cpu-profile FILE]
+  kassa bench --serve NEW_DB [the same flags but --key, --url and --server-pid]
   kassa seed --account ACCT --intents N [--events] [--span D] [--batch N] [--db PATH|URL] [--secrets-key-file PATH]
   kassa shopware app --account ACCT --out DIR [--public-url URL] [--db PATH|URL] [--secrets-key-file PATH]
 
