@@ -69,6 +69,10 @@ func TestBinaryBenchMeasuresWebhooksAndMemory(t *testing.T) {
 		math.Abs(c.ServerPerRequestUS-c.ServerSeconds*1e6/100) > 1e-3 || math.Abs(c.ServerCores-c.ServerSeconds/c.WallSeconds) > 1e-9 {
 		t.Fatalf("cpu %+v", c)
 	}
+	// The machine was busy at least with the server, at most on every CPU.
+	if c.MachineCPUs < 1 || c.MachineBusyCores*c.WallSeconds < c.ServerSeconds-0.05 || c.MachineBusyCores > float64(c.MachineCPUs) {
+		t.Fatalf("machine %+v", c)
+	}
 	// The SQLite writer's counters come from /metrics; PostgreSQL has none.
 	switch w := res.Writer; {
 	case stores.IsPostgres(dsn):

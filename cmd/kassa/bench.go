@@ -252,6 +252,11 @@ func printResult(w io.Writer, res *loadgen.Result) {
 		} else {
 			fmt.Fprintf(w, "server pid %d CPU: %.1f s in %.1f s (%.2f cores)  %.0f µs per request;  this generator: %.1f s  %.0f µs per request\n",
 				c.PID, c.ServerSeconds, c.WallSeconds, c.ServerCores, c.ServerPerRequestUS, c.GeneratorSeconds, c.GeneratorPerRequestUS)
+			if c.MachineCPUs > 0 {
+				fmt.Fprintf(w, "machine: %.2f of %d CPUs busy (%.0f%%); besides the server and this generator %.2f (the kernel's network work, other processes)\n",
+					c.MachineBusyCores, c.MachineCPUs, 100*c.MachineBusyCores/float64(c.MachineCPUs),
+					max(0, c.MachineBusyCores-(c.ServerSeconds+c.GeneratorSeconds)/c.WallSeconds))
+			}
 		}
 	}
 	if m := res.Memory; m != nil {

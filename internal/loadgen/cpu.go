@@ -23,7 +23,13 @@ type CPUResult struct {
 	ServerPerRequestUS    float64 `json:"server_per_request_us"`
 	GeneratorSeconds      float64 `json:"generator_seconds"` // this process, webhook receiver included
 	GeneratorPerRequestUS float64 `json:"generator_per_request_us"`
-	Error                 string  `json:"error,omitempty"`
+	// The whole machine: how many of its CPUs were busy on average, with
+	// anything (the server, the generator, the kernel's work for the
+	// network, other processes, time the hypervisor took). Near MachineCPUs,
+	// requests wait for a CPU and every latency grows.
+	MachineCPUs      int     `json:"machine_cpus,omitempty"`
+	MachineBusyCores float64 `json:"machine_busy_cores,omitempty"`
+	Error            string  `json:"error,omitempty"`
 }
 
 // MeasureCPU starts measuring the CPU used by process pid and by this
@@ -32,8 +38,12 @@ func MeasureCPU(pid int) (stop func(requests int) *CPUResult) {
 	started := time.Now()
 	server, serverErr := ProcessCPU(pid)
 	own := OwnCPU()
+	machine, machineErr := MachineCPU()
 	return func(requests int) *CPUResult {
 		res := &CPUResult{PID: pid, WallSeconds: time.Since(started).Seconds()}
+		if machineEnd, err := MachineCPU(); machineErr == nil && err == nil {
+			res.MachineCPUs, res.MachineBusyCores = machineEnd.CPUs, machineEnd.busyCoresSince(machine)
+		}
 		serverEnd, err := ProcessCPU(pid)
 		if err := cmp.Or(serverErr, err); err != nil {
 			res.Error = err.Error()
@@ -84,6 +94,67 @@ func parseStatCPU(stat []byte) (time.Duration, error) {
 		total += time.Duration(ticks) * clockTick
 	}
 	return total, nil
+}
+
+// MachineTimes is the whole machine's CPU time so far, from the first
+// line of /proc/stat, in ticks: Busy counts user, nice, system, irq,
+// softirq and steal time; Total adds idle and iowait.
+type MachineTimes struct {
+	Busy, Total int64
+	CPUs        int
+}
+
+// MachineCPU reads the machine's CPU times.
+func MachineCPU() (MachineTimes, error) {
+	stat, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return MachineTimes{}, err
+	}
+	return parseProcStat(stat)
+}
+
+// busyCoresSince is how many CPUs were busy on average since earlier.
+func (m MachineTimes) busyCoresSince(earlier MachineTimes) float64 {
+	total := m.Total - earlier.Total
+	if total <= 0 {
+		return 0
+	}
+	return float64(m.Busy-earlier.Busy) / float64(total) * float64(m.CPUs)
+}
+
+// parseProcStat reads /proc/stat: the "cpu" line's times (user nice
+// system idle iowait irq softirq steal; guest time is inside user) and
+// one "cpuN" line per CPU.
+func parseProcStat(stat []byte) (MachineTimes, error) {
+	var m MachineTimes
+	found := false
+	for line := range strings.Lines(string(stat)) {
+		fields := strings.Fields(line)
+		switch {
+		case len(fields) == 0 || !strings.HasPrefix(fields[0], "cpu"):
+			continue
+		case fields[0] != "cpu":
+			m.CPUs++
+			continue
+		case len(fields) < 9:
+			return MachineTimes{}, fmt.Errorf("loadgen: short cpu line in /proc/stat %q", line)
+		}
+		for i, f := range fields[1:9] {
+			ticks, err := strconv.ParseInt(f, 10, 64)
+			if err != nil {
+				return MachineTimes{}, fmt.Errorf("loadgen: /proc/stat cpu times: %w", err)
+			}
+			m.Total += ticks
+			if i != 3 && i != 4 { // idle, iowait
+				m.Busy += ticks
+			}
+		}
+		found = true
+	}
+	if !found || m.CPUs == 0 {
+		return MachineTimes{}, fmt.Errorf("loadgen: no cpu lines in /proc/stat")
+	}
+	return m, nil
 }
 
 // OwnCPU is the CPU time this process has used, user and system.

@@ -61,3 +61,69 @@ func TestProcessCPUOfItself(t *testing.T) {
 		t.Fatal("read the CPU of pid -1")
 	}
 }
+
+func TestParseProcStat(t *testing.T) {
+	tests := []struct {
+		name string
+		stat string
+		want MachineTimes
+		bad  bool
+	}{
+		{name: "two CPUs", stat: "cpu  100 5 50 800 40 3 2 1 0 0\ncpu0 50 2 25 400 20 1 1 0 0 0\ncpu1 50 3 25 400 20 2 1 1 0 0\nintr 12345\nctxt 99\n",
+			want: MachineTimes{Busy: 161, Total: 1001, CPUs: 2}},
+		{name: "older kernel without guest columns", stat: "cpu 1 2 3 4 5 6 7 8\ncpu0 1 2 3 4 5 6 7 8\n",
+			want: MachineTimes{Busy: 27, Total: 36, CPUs: 1}},
+		{name: "short cpu line", stat: "cpu 1 2 3 4\ncpu0 1 2 3 4\n", bad: true},
+		{name: "not a number", stat: "cpu 1 2 x 4 5 6 7 8\ncpu0 1 2 3 4 5 6 7 8\n", bad: true},
+		{name: "no per-CPU lines", stat: "cpu 1 2 3 4 5 6 7 8\n", bad: true},
+		{name: "nothing", stat: "intr 1\n", bad: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseProcStat([]byte(tt.stat))
+			if tt.bad {
+				if err == nil {
+					t.Fatalf("parsed %+v from a malformed /proc/stat", got)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("got %+v, %v; want %+v", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestBusyCoresSince(t *testing.T) {
+	before := MachineTimes{Busy: 1000, Total: 4000, CPUs: 2}
+	tests := []struct {
+		after MachineTimes
+		want  float64
+	}{
+		{MachineTimes{Busy: 1150, Total: 4200, CPUs: 2}, 1.5}, // 150 of 200 ticks busy, on 2 CPUs
+		{MachineTimes{Busy: 1000, Total: 4200, CPUs: 2}, 0},
+		{MachineTimes{Busy: 1000, Total: 4000, CPUs: 2}, 0}, // no tick passed
+	}
+	for _, tt := range tests {
+		if got := tt.after.busyCoresSince(before); math.Abs(got-tt.want) > 1e-9 {
+			t.Errorf("%+v since %+v: %f busy cores, want %f", tt.after, before, got, tt.want)
+		}
+	}
+}
+
+// What this process burns shows in the machine's busy time too.
+func TestMachineCPUSeesThisProcess(t *testing.T) {
+	stop := MeasureCPU(os.Getpid())
+	for start := OwnCPU(); OwnCPU()-start < 300*time.Millisecond; {
+	}
+	res := stop(1)
+	if res.MachineCPUs < 1 {
+		t.Fatalf("machine not measured: %+v", res)
+	}
+	if busy := res.MachineBusyCores * res.WallSeconds; busy < 0.25 {
+		t.Fatalf("this process burnt %.2f s of CPU, the machine counts %.2f s busy", res.GeneratorSeconds, busy)
+	}
+	if res.MachineBusyCores > float64(res.MachineCPUs)+1e-9 {
+		t.Fatalf("%.2f of %d CPUs busy", res.MachineBusyCores, res.MachineCPUs)
+	}
+}
