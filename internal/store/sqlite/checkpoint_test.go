@@ -47,8 +47,9 @@ func fileSize(t *testing.T, path string) int64 {
 	return fi.Size()
 }
 
-// Read connections map the file; the writer keeps its temp files in memory
-// and leaves checkpoints to the checkpointer below its own threshold.
+// Read connections do not map the file; the writer keeps its temp files
+// in memory and leaves checkpoints to the checkpointer below its own
+// threshold.
 func TestConnectionSettings(t *testing.T) {
 	ctx := context.Background()
 	s := openTemp(t)
@@ -57,7 +58,7 @@ func TestConnectionSettings(t *testing.T) {
 		pragma string
 		want   int64
 	}{
-		{s.reader, "mmap_size", readMmapBytes},
+		{s.reader, "mmap_size", 0},
 		{s.writer, "temp_store", 2}, // MEMORY
 		{s.writer, "wal_autocheckpoint", 4 * DefaultWALRestartBytes / pageSize},
 		{s.writer, "synchronous", 1}, // NORMAL

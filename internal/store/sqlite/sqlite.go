@@ -63,9 +63,6 @@ type Store struct {
 
 var _ store.Store = (*Store)(nil)
 
-// readMmapBytes is SQLite's default ceiling on a mapping (SQLITE_MAX_MMAP_SIZE).
-const readMmapBytes = 0x7fff0000
-
 // Synchronous is when SQLite waits for the disk (its synchronous setting).
 type Synchronous string
 
@@ -135,12 +132,11 @@ func OpenWith(ctx context.Context, path string, opts Options) (*Store, error) {
 	// comes from the WAL, not from these.
 	writeDSN := fileURI(path) + "?" + pragmas.Encode() + "&_pragma=temp_store(MEMORY)" +
 		"&_pragma=wal_autocheckpoint(" + strconv.FormatInt(writerCheckpointPages(restartFrames), 10) + ")&_txlock=immediate"
-	// Read connections map the first 2 GB of the file (SQLite's largest
-	// mapping) and read pages there instead of with a system call each: a
-	// retrieve then costs the same at 1,000,000 intents as at 10,000
-	// (docs/benchmarks.md). The mapped pages are the OS page cache's, shared
-	// by all connections, not Kassa's heap.
-	readDSN := fileURI(path) + "?" + pragmas.Encode() + "&_pragma=query_only(ON)&_pragma=mmap_size(" + strconv.Itoa(readMmapBytes) + ")"
+	// Read connections read pages with a system call each and do not map
+	// the file (mmap_size stays 0): a read transaction that begins after a
+	// commit unmaps the whole mapping and maps it again, which made a
+	// retrieve under writes four times as costly (BenchmarkRetrieve).
+	readDSN := fileURI(path) + "?" + pragmas.Encode() + "&_pragma=query_only(ON)"
 
 	writer, err := sql.Open("sqlite", writeDSN)
 	if err != nil {

@@ -1,0 +1,88 @@
+package sqlite
+
+import (
+	"context"
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"kassa/internal/clock"
+	"kassa/internal/gateway"
+	"kassa/internal/sandbox"
+	"kassa/internal/store"
+)
+
+// BenchmarkRetrieve is the cost of a read transaction that retrieves a
+// random one of 20,000 stored intents: alone (quiet), and with a write
+// committed before each read, as under load, where every read begins on
+// a database the writer has changed since the connection's last read.
+// Only the read is timed.
+func BenchmarkRetrieve(b *testing.B) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(b.TempDir(), "kassa.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	gw := &gateway.Gateway{Store: s, Acquirer: &sandbox.Acquirer{PublicURL: "http://kassa.test", RefundDelay: time.Minute},
+		Clock: clock.System{}}
+	account, err := gw.CreateAccount(ctx, "Bench Shop")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var ids []string
+	for range 20_000 / 50 {
+		batch := make([]*write, 50)
+		for i := range batch {
+			batch[i] = &write{ctx: ctx, fn: createConfirmWrite(b, gw, account.ID), queued: time.Now(), done: make(chan error, 1)}
+		}
+		s.commitBatch(batch)
+		for _, w := range batch {
+			if err := <-w.done; err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	if err := s.Read(ctx, func(r store.Reader) error {
+		for after := ""; ; {
+			page, more, err := r.ListIntents(ctx, account.ID, store.ListQuery{Limit: 100, StartingAfter: after})
+			if err != nil {
+				return err
+			}
+			for _, pi := range page {
+				ids = append(ids, pi.ID)
+			}
+			if !more {
+				return nil
+			}
+			after = ids[len(ids)-1]
+		}
+	}); err != nil {
+		b.Fatal(err)
+	}
+	retrieve := func(b *testing.B) {
+		id := ids[rand.IntN(len(ids))]
+		if err := s.Read(ctx, func(r store.Reader) error {
+			_, err := r.Intent(ctx, account.ID, id)
+			return err
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("quiet", func(b *testing.B) {
+		for b.Loop() {
+			retrieve(b)
+		}
+	})
+	b.Run("after_write", func(b *testing.B) {
+		for b.Loop() {
+			b.StopTimer()
+			if err := s.Write(ctx, createConfirmWrite(b, gw, account.ID)); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			retrieve(b)
+		}
+	})
+}
