@@ -38,10 +38,10 @@ func MeasureCPU(pid int) (stop func(requests int) *CPUResult) {
 	started := time.Now()
 	server, serverErr := ProcessCPU(pid)
 	own := OwnCPU()
-	machine, machineErr := MachineCPU()
+	machine, machineErr := machineCPU()
 	return func(requests int) *CPUResult {
 		res := &CPUResult{PID: pid, WallSeconds: time.Since(started).Seconds()}
-		if machineEnd, err := MachineCPU(); machineErr == nil && err == nil {
+		if machineEnd, err := machineCPU(); machineErr == nil && err == nil {
 			res.MachineCPUs, res.MachineBusyCores = machineEnd.CPUs, machineEnd.busyCoresSince(machine)
 		}
 		serverEnd, err := ProcessCPU(pid)
@@ -96,25 +96,25 @@ func parseStatCPU(stat []byte) (time.Duration, error) {
 	return total, nil
 }
 
-// MachineTimes is the whole machine's CPU time so far, from the first
+// machineTimes is the whole machine's CPU time so far, from the first
 // line of /proc/stat, in ticks: Busy counts user, nice, system, irq,
 // softirq and steal time; Total adds idle and iowait.
-type MachineTimes struct {
+type machineTimes struct {
 	Busy, Total int64
 	CPUs        int
 }
 
-// MachineCPU reads the machine's CPU times.
-func MachineCPU() (MachineTimes, error) {
+// machineCPU reads the machine's CPU times.
+func machineCPU() (machineTimes, error) {
 	stat, err := os.ReadFile("/proc/stat")
 	if err != nil {
-		return MachineTimes{}, err
+		return machineTimes{}, err
 	}
 	return parseProcStat(stat)
 }
 
 // busyCoresSince is how many CPUs were busy on average since earlier.
-func (m MachineTimes) busyCoresSince(earlier MachineTimes) float64 {
+func (m machineTimes) busyCoresSince(earlier machineTimes) float64 {
 	total := m.Total - earlier.Total
 	if total <= 0 {
 		return 0
@@ -125,8 +125,8 @@ func (m MachineTimes) busyCoresSince(earlier MachineTimes) float64 {
 // parseProcStat reads /proc/stat: the "cpu" line's times (user nice
 // system idle iowait irq softirq steal; guest time is inside user) and
 // one "cpuN" line per CPU.
-func parseProcStat(stat []byte) (MachineTimes, error) {
-	var m MachineTimes
+func parseProcStat(stat []byte) (machineTimes, error) {
+	var m machineTimes
 	found := false
 	for line := range strings.Lines(string(stat)) {
 		fields := strings.Fields(line)
@@ -137,12 +137,12 @@ func parseProcStat(stat []byte) (MachineTimes, error) {
 			m.CPUs++
 			continue
 		case len(fields) < 9:
-			return MachineTimes{}, fmt.Errorf("loadgen: short cpu line in /proc/stat %q", line)
+			return machineTimes{}, fmt.Errorf("loadgen: short cpu line in /proc/stat %q", line)
 		}
 		for i, f := range fields[1:9] {
 			ticks, err := strconv.ParseInt(f, 10, 64)
 			if err != nil {
-				return MachineTimes{}, fmt.Errorf("loadgen: /proc/stat cpu times: %w", err)
+				return machineTimes{}, fmt.Errorf("loadgen: /proc/stat cpu times: %w", err)
 			}
 			m.Total += ticks
 			if i != 3 && i != 4 { // idle, iowait
@@ -152,7 +152,7 @@ func parseProcStat(stat []byte) (MachineTimes, error) {
 		found = true
 	}
 	if !found || m.CPUs == 0 {
-		return MachineTimes{}, fmt.Errorf("loadgen: no cpu lines in /proc/stat")
+		return machineTimes{}, fmt.Errorf("loadgen: no cpu lines in /proc/stat")
 	}
 	return m, nil
 }

@@ -66,13 +66,13 @@ func TestParseProcStat(t *testing.T) {
 	tests := []struct {
 		name string
 		stat string
-		want MachineTimes
+		want machineTimes
 		bad  bool
 	}{
 		{name: "two CPUs", stat: "cpu  100 5 50 800 40 3 2 1 0 0\ncpu0 50 2 25 400 20 1 1 0 0 0\ncpu1 50 3 25 400 20 2 1 1 0 0\nintr 12345\nctxt 99\n",
-			want: MachineTimes{Busy: 161, Total: 1001, CPUs: 2}},
+			want: machineTimes{Busy: 161, Total: 1001, CPUs: 2}},
 		{name: "older kernel without guest columns", stat: "cpu 1 2 3 4 5 6 7 8\ncpu0 1 2 3 4 5 6 7 8\n",
-			want: MachineTimes{Busy: 27, Total: 36, CPUs: 1}},
+			want: machineTimes{Busy: 27, Total: 36, CPUs: 1}},
 		{name: "short cpu line", stat: "cpu 1 2 3 4\ncpu0 1 2 3 4\n", bad: true},
 		{name: "not a number", stat: "cpu 1 2 x 4 5 6 7 8\ncpu0 1 2 3 4 5 6 7 8\n", bad: true},
 		{name: "no per-CPU lines", stat: "cpu 1 2 3 4 5 6 7 8\n", bad: true},
@@ -95,14 +95,14 @@ func TestParseProcStat(t *testing.T) {
 }
 
 func TestBusyCoresSince(t *testing.T) {
-	before := MachineTimes{Busy: 1000, Total: 4000, CPUs: 2}
+	before := machineTimes{Busy: 1000, Total: 4000, CPUs: 2}
 	tests := []struct {
-		after MachineTimes
+		after machineTimes
 		want  float64
 	}{
-		{MachineTimes{Busy: 1150, Total: 4200, CPUs: 2}, 1.5}, // 150 of 200 ticks busy, on 2 CPUs
-		{MachineTimes{Busy: 1000, Total: 4200, CPUs: 2}, 0},
-		{MachineTimes{Busy: 1000, Total: 4000, CPUs: 2}, 0}, // no tick passed
+		{machineTimes{Busy: 1150, Total: 4200, CPUs: 2}, 1.5}, // 150 of 200 ticks busy, on 2 CPUs
+		{machineTimes{Busy: 1000, Total: 4200, CPUs: 2}, 0},
+		{machineTimes{Busy: 1000, Total: 4000, CPUs: 2}, 0}, // no tick passed
 	}
 	for _, tt := range tests {
 		if got := tt.after.busyCoresSince(before); math.Abs(got-tt.want) > 1e-9 {

@@ -6,13 +6,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
 	"kassa/internal/clock"
 	"kassa/internal/gateway"
 	"kassa/internal/ids"
+	"kassa/internal/loadgen"
 	"kassa/internal/methods"
 	"kassa/internal/payments"
 	"kassa/internal/sandbox"
@@ -52,7 +52,7 @@ func benchCommitBatch(b *testing.B, size int) {
 		writes[i] = &write{ctx: ctx, fn: createConfirmWrite(b, gw, account.ID), queued: time.Now(), done: make(chan error, 1)}
 	}
 	b.ResetTimer()
-	cpu := processCPU()
+	cpu := loadgen.OwnCPU()
 	for i := 0; i < len(writes); i += size {
 		batch := writes[i:min(i+size, len(writes))]
 		s.commitBatch(batch)
@@ -66,7 +66,7 @@ func benchCommitBatch(b *testing.B, size int) {
 		}
 	}
 	b.StopTimer()
-	b.ReportMetric(float64((processCPU()-cpu).Microseconds())/float64(b.N), "cpu-µs/write")
+	b.ReportMetric(float64((loadgen.OwnCPU()-cpu).Microseconds())/float64(b.N), "cpu-µs/write")
 }
 
 // createConfirmWrite builds a confirmed Sofort intent with a new payment
@@ -100,13 +100,4 @@ func createConfirmWrite(b *testing.B, gw *gateway.Gateway, accountID string) fun
 		done.Status, done.Body = 200, body
 		return tx.CompleteIdempotencyKey(ctx, done)
 	}
-}
-
-// processCPU is the CPU time this process has used, user and system.
-func processCPU() time.Duration {
-	var u syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &u); err != nil {
-		return 0
-	}
-	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
 }
