@@ -36,20 +36,10 @@ func BenchmarkCommitBatch(b *testing.B) {
 
 func benchCommitBatch(b *testing.B, size int) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(b.TempDir(), "kassa.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	gw := &gateway.Gateway{Store: s, Acquirer: &sandbox.Acquirer{PublicURL: "http://kassa.test", RefundDelay: time.Minute},
-		Clock: clock.System{}}
-	account, err := gw.CreateAccount(ctx, "Bench Shop")
-	if err != nil {
-		b.Fatal(err)
-	}
+	s, gw, accountID := benchStore(b)
 	writes := make([]*write, b.N)
 	for i := range writes {
-		writes[i] = &write{ctx: ctx, fn: createConfirmWrite(b, gw, account.ID), queued: time.Now(), done: make(chan error, 1)}
+		writes[i] = &write{ctx: ctx, fn: createConfirmWrite(b, gw, accountID), queued: time.Now(), done: make(chan error, 1)}
 	}
 	b.ResetTimer()
 	cpu := loadgen.OwnCPU()
@@ -67,6 +57,24 @@ func benchCommitBatch(b *testing.B, size int) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64((loadgen.OwnCPU()-cpu).Microseconds())/float64(b.N), "cpu-µs/write")
+}
+
+// benchStore is a store on a new file, closed when b ends, with a gateway
+// on it and one account.
+func benchStore(b *testing.B) (*Store, *gateway.Gateway, string) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(b.TempDir(), "kassa.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	gw := &gateway.Gateway{Store: s, Acquirer: &sandbox.Acquirer{PublicURL: "http://kassa.test", RefundDelay: time.Minute},
+		Clock: clock.System{}}
+	account, err := gw.CreateAccount(ctx, "Bench Shop")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s, gw, account.ID
 }
 
 // createConfirmWrite builds a confirmed Sofort intent with a new payment

@@ -3,13 +3,9 @@ package sqlite
 import (
 	"context"
 	"math/rand/v2"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"kassa/internal/clock"
-	"kassa/internal/gateway"
-	"kassa/internal/sandbox"
 	"kassa/internal/store"
 )
 
@@ -20,22 +16,12 @@ import (
 // Only the read is timed.
 func BenchmarkRetrieve(b *testing.B) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(b.TempDir(), "kassa.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	gw := &gateway.Gateway{Store: s, Acquirer: &sandbox.Acquirer{PublicURL: "http://kassa.test", RefundDelay: time.Minute},
-		Clock: clock.System{}}
-	account, err := gw.CreateAccount(ctx, "Bench Shop")
-	if err != nil {
-		b.Fatal(err)
-	}
+	s, gw, accountID := benchStore(b)
 	var ids []string
 	for range 20_000 / 50 {
 		batch := make([]*write, 50)
 		for i := range batch {
-			batch[i] = &write{ctx: ctx, fn: createConfirmWrite(b, gw, account.ID), queued: time.Now(), done: make(chan error, 1)}
+			batch[i] = &write{ctx: ctx, fn: createConfirmWrite(b, gw, accountID), queued: time.Now(), done: make(chan error, 1)}
 		}
 		s.commitBatch(batch)
 		for _, w := range batch {
@@ -46,7 +32,7 @@ func BenchmarkRetrieve(b *testing.B) {
 	}
 	if err := s.Read(ctx, func(r store.Reader) error {
 		for after := ""; ; {
-			page, more, err := r.ListIntents(ctx, account.ID, store.ListQuery{Limit: 100, StartingAfter: after})
+			page, more, err := r.ListIntents(ctx, accountID, store.ListQuery{Limit: 100, StartingAfter: after})
 			if err != nil {
 				return err
 			}
@@ -64,7 +50,7 @@ func BenchmarkRetrieve(b *testing.B) {
 	retrieve := func(b *testing.B) {
 		id := ids[rand.IntN(len(ids))]
 		if err := s.Read(ctx, func(r store.Reader) error {
-			_, err := r.Intent(ctx, account.ID, id)
+			_, err := r.Intent(ctx, accountID, id)
 			return err
 		}); err != nil {
 			b.Fatal(err)
@@ -78,7 +64,7 @@ func BenchmarkRetrieve(b *testing.B) {
 	b.Run("after_write", func(b *testing.B) {
 		for b.Loop() {
 			b.StopTimer()
-			if err := s.Write(ctx, createConfirmWrite(b, gw, account.ID)); err != nil {
+			if err := s.Write(ctx, createConfirmWrite(b, gw, accountID)); err != nil {
 				b.Fatal(err)
 			}
 			b.StartTimer()
