@@ -158,3 +158,64 @@ func runBench(t *testing.T, cmd *exec.Cmd, out string) loadgen.Result {
 	}
 	return res
 }
+
+// scripts/bench-ab runs the two builds it is given in turns, each with
+// kassa bench --serve on a new SQLite file, prints each run's totals and
+// keeps each run's results; a flag it sets itself is refused.
+func TestBenchABScript(t *testing.T) {
+	if testdb.Postgres() {
+		t.Skip("bench-ab drives SQLite files only")
+	}
+	bin, err := kassaBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(t.TempDir(), "kassa-b")
+	if err := os.Symlink(bin, other); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("../scripts/bench-ab", "-n", "2", bin, other, "--rate", "40", "--duration", "1s", "--mix", "create_confirm=1")
+	cmd.Env = append(os.Environ(), "TMPDIR="+t.TempDir())
+	output, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, output)
+	}
+	text := string(output)
+	var order []string
+	for line := range strings.Lines(text) {
+		if after, ok := strings.CutPrefix(line, "== "); ok {
+			order = append(order, strings.TrimSpace(after))
+		}
+	}
+	want := []string{"round 1, A: " + bin, "round 1, B: " + other, "round 2, A: " + bin, "round 2, B: " + other}
+	if strings.Join(order, "|") != strings.Join(want, "|") {
+		t.Fatalf("runs %q, want %q\n%s", order, want, text)
+	}
+	if n := strings.Count(text, "\nall "); n != 4 {
+		t.Fatalf("%d totals lines, want 4\n%s", n, text)
+	}
+	i := strings.LastIndex(text, "\nresults: ")
+	if i < 0 {
+		t.Fatalf("no results directory named\n%s", text)
+	}
+	dir := strings.TrimSpace(text[i+len("\nresults: "):])
+	files, err := filepath.Glob(filepath.Join(dir, "*"))
+	if err != nil || len(files) != 4 {
+		t.Fatalf("left in %s: %v (%v); want the four runs' JSON only", dir, files, err)
+	}
+	for _, f := range files {
+		var res loadgen.Result
+		data, err := os.ReadFile(f)
+		if err == nil {
+			err = json.Unmarshal(data, &res)
+		}
+		if err != nil || res.All.Count != 40 || res.All.Errors != 0 {
+			t.Fatalf("%s: %+v, %v", f, res.All, err)
+		}
+	}
+
+	refused := exec.Command("../scripts/bench-ab", bin, other, "--out", "x.json")
+	if output, err := refused.CombinedOutput(); err == nil || !strings.Contains(string(output), "--out is set by bench-ab itself") {
+		t.Errorf("--out: %v\n%s", err, output)
+	}
+}
