@@ -4,8 +4,8 @@ import (
 	"context"
 	"math/rand/v2"
 	"testing"
-	"time"
 
+	"kassa/internal/gateway"
 	"kassa/internal/store"
 )
 
@@ -17,19 +17,10 @@ import (
 func BenchmarkRetrieve(b *testing.B) {
 	ctx := context.Background()
 	s, gw, accountID := benchStore(b)
-	var ids []string
-	for range 20_000 / 50 {
-		batch := make([]*write, 50)
-		for i := range batch {
-			batch[i] = &write{ctx: ctx, fn: createConfirmWrite(b, gw, accountID), queued: time.Now(), done: make(chan error, 1)}
-		}
-		s.commitBatch(batch)
-		for _, w := range batch {
-			if err := <-w.done; err != nil {
-				b.Fatal(err)
-			}
-		}
+	if err := gw.SeedIntents(ctx, accountID, gateway.SeedOptions{Intents: 20_000}); err != nil {
+		b.Fatal(err)
 	}
+	var ids []string
 	if err := s.Read(ctx, func(r store.Reader) error {
 		for after := ""; ; {
 			page, more, err := r.ListIntents(ctx, accountID, store.ListQuery{Limit: 100, StartingAfter: after})
