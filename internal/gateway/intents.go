@@ -128,9 +128,9 @@ func (g *Gateway) StoreIntent(ctx context.Context, tx store.Tx, c *Caller, n *Ne
 // CreateIntent creates an intent and, with Confirm, confirms it at once.
 func (g *Gateway) CreateIntent(ctx context.Context, tx store.Tx, c *Caller, in CreateIntentInput) (*payments.PaymentIntent, error) {
 	n, built, err := g.BuildIntent(ctx, c, in)
-	if !built {
+	if !built { // it names a stored payment method
 		var pm *payments.PaymentMethod
-		if pm, err = paymentMethod(ctx, tx, c.AccountID, in.Method.ID, "payment_method"); err != nil {
+		if pm, err = g.resolveMethod(ctx, tx, c, in.Method); err != nil {
 			return nil, err
 		}
 		n, err = g.buildIntent(ctx, c, in, pm)
