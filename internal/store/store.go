@@ -156,6 +156,14 @@ type Reader interface {
 type Tx interface {
 	Reader
 
+	// Finally runs fn once this write's fate is known, on Write's caller's
+	// goroutine before Write returns: committed is true when its changes
+	// were committed, false when they were not (fn failed, the write was
+	// rolled back alone or with its batch, the commit failed). For work
+	// that must follow a commit and never precede it, such as handing new
+	// webhook deliveries to this process's sender.
+	Finally(fn func(committed bool))
+
 	InsertAccount(ctx context.Context, a Account) error
 	InsertAPIKey(ctx context.Context, k APIKey) error
 

@@ -137,13 +137,17 @@ func (s *Store) Write(ctx context.Context, fn func(store.Tx) error) error {
 	}
 	open := true
 	defer func() { p.release(open) }()
-	if err := fn(&txn{reader: reader{q: p, lock: true}, tx: p}); err != nil {
-		return translate(p.failure(err), ctx)
+	t := &txn{reader: reader{q: p, lock: true}, tx: p}
+	err = fn(t)
+	if err == nil {
+		err = p.commit(ctx)
 	}
-	if err := p.commit(ctx); err != nil {
+	if err != nil {
+		t.finally.Run(false)
 		return translate(p.failure(err), ctx)
 	}
 	open = false
+	t.finally.Run(true)
 	return nil
 }
 

@@ -15,8 +15,11 @@ import (
 // txn is a write transaction; its reads lock (see reader).
 type txn struct {
 	reader
-	tx *pipe
+	tx      *pipe
+	finally store.Finally
 }
+
+func (t *txn) Finally(fn func(committed bool)) { t.finally.Add(fn) }
 
 func (t *txn) InsertAccount(ctx context.Context, a store.Account) error {
 	_, err := t.tx.Exec(ctx, `INSERT INTO accounts (id, name, api_version, created) VALUES ($1, $2, $3, $4)`,

@@ -153,10 +153,12 @@ func (t *txn) DeleteWebhookEndpoint(ctx context.Context, accountID, id string) e
 	return err
 }
 
+// InsertDeliveries inserts new deliveries, unclaimed or already leased.
 func (t *txn) InsertDeliveries(ctx context.Context, ds []*webhooks.Delivery) error {
 	for _, d := range ds {
-		err := t.tx.queue(nil, `INSERT INTO webhook_deliveries (`+deliveryColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, NULL, $8)`,
-			d.ID, d.AccountID, d.EndpointID, d.EventID, d.Status, d.Attempts, nanos(d.NextAttemptAt), nanos(d.Created))
+		err := t.tx.queue(nil, `INSERT INTO webhook_deliveries (`+deliveryColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			d.ID, d.AccountID, d.EndpointID, d.EventID, d.Status, d.Attempts, nanos(d.NextAttemptAt),
+			nullString(d.Claim), nullNanos(d.LeaseUntil), nanos(d.Created))
 		if err != nil {
 			return err
 		}
@@ -301,4 +303,12 @@ func (t *txn) RecordOutcomes(ctx context.Context, outcomes []webhooks.Outcome) (
 		return 0, err
 	}
 	return int(tag.RowsAffected()), nil
+}
+
+// nullString is a nullable text column: NULL for "".
+func nullString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }

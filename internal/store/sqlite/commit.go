@@ -36,6 +36,16 @@ type write struct {
 	queued time.Time
 	state  atomic.Int32
 	done   chan error // buffered: the committer never waits for a caller
+	// finally holds fn's Tx.Finally callbacks; the caller runs them once
+	// done has answered (the channel orders the committer's writes to it
+	// before the caller's reads).
+	finally store.Finally
+}
+
+// outcome runs the write's Finally callbacks with its answer err.
+func (w *write) outcome(err error) error {
+	w.finally.Run(err == nil)
+	return repanic(err)
 }
 
 // errClosed answers writes that arrive while the store closes.
@@ -66,7 +76,7 @@ func (s *Store) Write(ctx context.Context, fn func(store.Tx) error) error {
 	}
 	select {
 	case err := <-w.done:
-		return repanic(err)
+		return w.outcome(err)
 	case <-wait.C:
 	case <-ctx.Done():
 	}
@@ -76,7 +86,7 @@ func (s *Store) Write(ctx context.Context, fn func(store.Tx) error) error {
 		}
 		return fmt.Errorf("%w: waited %v for the writer", store.ErrLockTimeout, s.lockWait)
 	}
-	return repanic(<-w.done) // it runs already: its outcome is the answer
+	return w.outcome(<-w.done) // it runs already: its outcome is the answer
 }
 
 // commitLoop runs queued writes until the store closes, a batch at a time:
@@ -274,6 +284,7 @@ type panicked struct {
 func (p *panicked) Error() string { return fmt.Sprintf("panic in a write: %v\n%s", p.value, p.stack) }
 
 func run(w *write, t *txn) (err error) {
+	t.finally = &w.finally
 	defer func() {
 		if v := recover(); v != nil {
 			err = &panicked{value: v, stack: debug.Stack()}

@@ -20,7 +20,11 @@ type txn struct {
 	// transaction: each write of a batch that records events asks for
 	// them. Any change to an endpoint, and a write's rollback, forget it.
 	endpoints map[string][]*webhooks.Endpoint
+	// finally collects the running write's Finally callbacks.
+	finally *store.Finally
 }
+
+func (t *txn) Finally(fn func(committed bool)) { t.finally.Add(fn) }
 
 func (t *txn) InsertAccount(ctx context.Context, a store.Account) error {
 	_, err := t.tx.ExecContext(ctx, `INSERT INTO accounts (id, name, api_version, created) VALUES (?, ?, ?, ?)`,

@@ -173,13 +173,22 @@ func (t *txn) DeleteWebhookEndpoint(ctx context.Context, accountID, id string) e
 	return err
 }
 
-// InsertDeliveries inserts new deliveries, unclaimed, with as few
-// statements as insertRows needs.
+// InsertDeliveries inserts new deliveries, unclaimed or already leased,
+// with as few statements as insertRows needs.
 func (t *txn) InsertDeliveries(ctx context.Context, ds []*webhooks.Delivery) error {
 	return t.insertRows(ctx, `webhook_deliveries (`+deliveryColumns+`)`, 10, len(ds), func(i int) ([]any, error) {
 		d := ds[i]
-		return []any{d.ID, d.AccountID, d.EndpointID, d.EventID, d.Status, d.Attempts, nanos(d.NextAttemptAt), nil, nil, nanos(d.Created)}, nil
+		return []any{d.ID, d.AccountID, d.EndpointID, d.EventID, d.Status, d.Attempts, nanos(d.NextAttemptAt),
+			nullString(d.Claim), nullNanos(d.LeaseUntil), nanos(d.Created)}, nil
 	})
+}
+
+// nullString is a nullable text column: NULL for "".
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 // ClaimDeliveries takes up to each endpoint's share of its oldest due rows

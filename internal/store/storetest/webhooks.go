@@ -397,3 +397,55 @@ func testOutcomesOfADrain(t *testing.T, s store.Store) {
 		return nil
 	})
 }
+
+// testDeliveriesLeasedAtInsert: a delivery inserted with a lease (handed
+// straight to the sender of the process that wrote it) is held like a
+// claimed one: not claimable nor due until its lease runs out, counted
+// against its endpoint's share, and its holder's outcome applies.
+func testDeliveriesLeasedAtInsert(t *testing.T, s store.Store) {
+	account(t, s, "acct_1")
+	endpoints(t, s, "acct_1", "we_1")
+	held := delivery("acct_1", "wd_held", "we_1", "evt_1", t0)
+	held.Claim, held.LeaseUntil = "h1", t0.Add(time.Minute)
+	write(t, s, func(tx store.Tx) error {
+		return tx.InsertDeliveries(ctx, []*webhooks.Delivery{held,
+			delivery("acct_1", "wd_a", "we_1", "evt_2", t0), delivery("acct_1", "wd_b", "we_1", "evt_3", t0)})
+	})
+	read(t, s, func(r store.Reader) error {
+		ds, _, err := r.ListDeliveries(ctx, "acct_1", store.ListQuery{Limit: 10, Event: "evt_1"})
+		if err != nil || len(ds) != 1 || ds[0].Claim != "h1" || !ds[0].LeaseUntil.Equal(t0.Add(time.Minute)) {
+			t.Fatalf("stored lease: %+v %v", ds, err)
+		}
+		return nil
+	})
+	// A share of two per endpoint: the held one leaves room for one more.
+	got := claim(t, s, "c1", t0, 10, 2)
+	if len(got) != 1 || got[0].ID != "wd_a" {
+		t.Fatalf("claimed %v, want [wd_a]", ids(got))
+	}
+	record(t, s, webhooks.Conclude(*got[0], webhooks.Attempt{At: t0, StatusCode: 200}, 0.5))
+	second := claim(t, s, "c2", t0, 10, 2)
+	if len(second) != 1 || second[0].ID != "wd_b" {
+		t.Fatalf("claimed %v, want [wd_b]: the held delivery is not claimable", ids(second))
+	}
+	record(t, s, webhooks.Conclude(*second[0], webhooks.Attempt{At: t0, StatusCode: 200}, 0.5))
+	read(t, s, func(r store.Reader) error {
+		if due, err := r.DeliveryDue(ctx, t0.Add(59*time.Second)); err != nil || due {
+			t.Fatalf("due %v %v while leased", due, err)
+		}
+		return nil
+	})
+	if applied := record(t, s, webhooks.Conclude(*held, webhooks.Attempt{At: t0, StatusCode: 200}, 0.5)); applied != 1 {
+		t.Fatalf("the holder's outcome applied %d times, want 1", applied)
+	}
+	// Another, whose holder died: claimable once its lease runs out.
+	orphan := delivery("acct_1", "wd_orphan", "we_1", "evt_4", t0)
+	orphan.Claim, orphan.LeaseUntil = "h2", t0.Add(time.Minute)
+	write(t, s, func(tx store.Tx) error { return tx.InsertDeliveries(ctx, []*webhooks.Delivery{orphan}) })
+	if got := claim(t, s, "c3", t0.Add(59*time.Second), 10, 4); len(got) != 0 {
+		t.Fatalf("claimed %v while leased", ids(got))
+	}
+	if got := claim(t, s, "c3", t0.Add(time.Minute), 10, 4); len(got) != 1 || got[0].ID != "wd_orphan" || got[0].Claim != "c3" {
+		t.Fatalf("claimed %v after the lease ran out, want wd_orphan under c3", ids(got))
+	}
+}
