@@ -134,6 +134,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	sender.Store, sender.Clock, sender.Logger = st, cfg.Clock, cfg.Logger
 	sender.Secret, sender.Render = gw.WebhookSecret, api.EventJSON
 	sender.Metrics = delivery.NewMetrics(registry, st, cfg.Clock)
+	gw.Courier = sender
 	registerStoreMetrics(registry, st)
 
 	mux := http.NewServeMux()

@@ -113,12 +113,15 @@ type Sender struct {
 	jitter func() float64
 	// laneWait is maxLaneWait (shorter in tests).
 	laneWait time.Duration
+	holds    *holds
+	handed   handed
 }
 
 // New makes a sender; set its exported fields before Run.
 func New(cfg Config) *Sender {
 	cfg = cfg.withDefaults()
-	s := &Sender{cfg: cfg, jitter: rand.Float64, Logger: slog.Default(), laneWait: maxLaneWait}
+	s := &Sender{cfg: cfg, jitter: rand.Float64, Logger: slog.Default(), laneWait: maxLaneWait, holds: newHolds(cfg)}
+	s.handed.ready = make(chan struct{}, 1)
 	s.client = NewClient(cfg)
 	return s
 }
@@ -166,16 +169,26 @@ func forbidPrivate(network, address string, _ syscall.RawConn) error {
 // Run sends deliveries until ctx ends. Any number of senders, in one
 // process or many sharing a database, may run: leases keep them apart.
 //
-// One loop talks to the store: each of its writes records the outcomes
-// that came in since the last one and claims as many deliveries as there
-// is room for, so a delivery costs one write, not two, and the writes
-// batch themselves (outcomes pile up while a write commits). Claimed
-// deliveries wait in their endpoint's lane; whoever finishes a request
-// takes the next one of the same endpoint, without waiting for the loop.
+// New deliveries mostly come from the writes that owe them, leased to
+// this sender at insert and handed over once committed (Lease, Hand).
+// The rest (retries, deliveries owed while this sender was full, those of
+// a process that died) come from the outbox: one loop talks to the store,
+// and each of its writes records the outcomes that came in since the last
+// one and, while it finds work or when the poll interval has passed,
+// claims as many due deliveries as there is room for. So a delivery costs
+// one write, not two, and the writes batch themselves (outcomes pile up
+// while a write commits). Every delivery waits in its endpoint's lane;
+// whoever finishes a request takes the next one of the same endpoint,
+// without waiting for the loop.
 func (s *Sender) Run(ctx context.Context) {
-	finished := make(chan finish, s.cfg.Concurrency) // never blocks: one per held delivery
+	// A held delivery's room is given back when its attempt ends, before
+	// the loop takes its outcome: twice the room seldom leaves a send
+	// waiting for the loop.
+	finished := make(chan webhooks.Outcome, 2*s.cfg.Concurrency)
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	s.holds.setRunning(true)
+	defer s.holds.setRunning(false)
 	ticker := time.NewTicker(s.cfg.PollInterval)
 	defer ticker.Stop()
 	lanes := newLanes(s.cfg.PerEndpoint)
@@ -183,87 +196,74 @@ func (s *Sender) Run(ctx context.Context) {
 		defer wg.Done()
 		for ; j != nil; j = lanes.next(j.delivery.EndpointID) {
 			if time.Since(j.ready) > s.laneWait {
-				finished <- finish{} // too late for its lease: left to run out
-				continue
+				s.holds.release(j.delivery.EndpointID)
+				continue // too late for its lease: left to run out
 			}
 			o, ok := s.attempt(ctx, j)
 			if !ok {
 				return
 			}
-			finished <- finish{outcome: &o}
+			s.holds.release(j.delivery.EndpointID)
+			finished <- o
 		}
 	}
-	held, busy := 0, false
+	start := func(jobs []*job) {
+		for _, j := range lanes.add(jobs) {
+			wg.Add(1)
+			go send(j)
+		}
+	}
+	busy, polled := false, true
 	var batch []webhooks.Outcome
 	for {
-		var done int
-		batch, done = drain(finished, batch)
-		held -= done
-		claimed, err := s.exchange(ctx, batch, s.cfg.Concurrency-held, busy)
+		batch = s.drain(finished, batch)
+		claimed, err := s.exchange(ctx, batch, busy || polled || s.holds.isSpilled(), busy)
 		if err != nil && ctx.Err() == nil {
 			// Unrecorded attempts are made again once their leases run out.
 			s.Logger.Error("recording and claiming webhook deliveries", "error", err)
 		}
-		batch, busy = batch[:0], len(claimed) > 0
-		held += len(claimed)
-		for _, j := range lanes.add(s.prepare(ctx, claimed)) {
-			wg.Add(1)
-			go send(j)
-		}
+		batch, busy, polled = batch[:0], len(claimed) > 0, false
+		start(s.prepare(ctx, claimed))
+	wait:
 		select {
 		case <-ctx.Done():
 			return
-		case f := <-finished:
-			held--
-			if f.outcome != nil {
-				batch = append(batch, *f.outcome)
-			}
+		case o := <-finished:
+			batch = append(batch, o)
+		case <-s.handed.ready:
+			start(s.takeHanded())
+			goto wait // nothing to record or claim for them
 		case <-ticker.C:
+			polled = true
 		}
 	}
 }
 
-// finish is a held delivery's end: an attempt to record, or none when it
-// waited too long in its lane and is left for its lease to run out.
-type finish struct {
-	outcome *webhooks.Outcome
-}
-
-// drain appends the outcomes of the finishes waiting in ch to batch,
-// without blocking, and counts the finishes.
-func drain(ch <-chan finish, batch []webhooks.Outcome) ([]webhooks.Outcome, int) {
-	n := 0
+// drain appends the outcomes waiting in ch to batch, without blocking.
+func (s *Sender) drain(ch <-chan webhooks.Outcome, batch []webhooks.Outcome) []webhooks.Outcome {
 	for {
 		select {
-		case f := <-ch:
-			n++
-			if f.outcome != nil {
-				batch = append(batch, *f.outcome)
-			}
+		case o := <-ch:
+			batch = append(batch, o)
 		default:
-			return batch, n
+			return batch
 		}
 	}
 }
 
-// exchange records outcomes and leases up to free due deliveries, in one
-// write. With nothing to record and no work found last time (busy false),
-// it first asks the read pool whether anything is due, so an idle sender
-// does not take the single writer every poll.
-func (s *Sender) exchange(ctx context.Context, outcomes []webhooks.Outcome, free int, busy bool) ([]*webhooks.Delivery, error) {
+// exchange records outcomes and, with claim, leases as many due
+// deliveries as there is room for, in one write. Unless busy (the last
+// claim found work), it first asks the read pool whether anything is due,
+// so an idle sender does not take the single writer every poll.
+func (s *Sender) exchange(ctx context.Context, outcomes []webhooks.Outcome, claim, busy bool) ([]*webhooks.Delivery, error) {
+	if len(outcomes) == 0 && !claim {
+		return nil, nil
+	}
 	now := s.Clock.Now()
 	if len(outcomes) == 0 && !busy {
-		var due bool
-		if err := s.Store.Read(ctx, func(r store.Reader) error {
-			var err error
-			due, err = r.DeliveryDue(ctx, now)
-			return err
-		}); err != nil || !due {
+		if due, err := s.due(ctx, now); err != nil || !due {
 			return nil, err
 		}
-	}
-	if len(outcomes) == 0 && free <= 0 {
-		return nil, nil
 	}
 	var claimed []*webhooks.Delivery
 	err := s.Store.Write(ctx, func(tx store.Tx) error {
@@ -273,18 +273,37 @@ func (s *Sender) exchange(ctx context.Context, outcomes []webhooks.Outcome, free
 				return err
 			}
 		}
-		if free <= 0 {
+		if !claim {
 			return nil
 		}
-		var err error
-		claimed, err = tx.ClaimDeliveries(ctx, store.Claim{
+		room := s.holds.room()
+		if room == 0 {
+			return nil
+		}
+		got, err := tx.ClaimDeliveries(ctx, store.Claim{
 			Claim: ids.Random(16), Now: now, LeaseUntil: now.Add(s.lease()),
-			Limit: free, PerEndpoint: claimedPerRequest * s.cfg.PerEndpoint,
+			Limit: room, PerEndpoint: claimedPerRequest * s.cfg.PerEndpoint,
 		})
+		s.holds.claimed(room, got)
+		tx.Finally(func(committed bool) {
+			if !committed {
+				for _, d := range got {
+					s.holds.release(d.EndpointID)
+				}
+			}
+		})
+		claimed = got
 		return err
 	})
 	if err != nil {
 		return nil, err
+	}
+	if claim && len(claimed) == 0 && s.holds.isSpilled() {
+		// Nothing claimable: unless the endpoints' shares are what held
+		// it back, the outbox is drained (due notes it).
+		if _, err := s.due(ctx, now); err != nil {
+			return nil, err
+		}
 	}
 	if s.Metrics != nil {
 		for _, o := range outcomes {
@@ -292,6 +311,22 @@ func (s *Sender) exchange(ctx context.Context, outcomes []webhooks.Outcome, free
 		}
 	}
 	return claimed, nil
+}
+
+// due asks the read pool whether the outbox has deliveries due at now and
+// not leased. When it has none, writes may lease new deliveries again
+// after a refusal: none they lease can overtake one that waits there.
+func (s *Sender) due(ctx context.Context, now time.Time) (bool, error) {
+	var due bool
+	err := s.Store.Read(ctx, func(r store.Reader) error {
+		var err error
+		due, err = r.DeliveryDue(ctx, now)
+		return err
+	})
+	if err == nil && !due {
+		s.holds.drained()
+	}
+	return due, err
 }
 
 // lease outlasts a delivery's longest wait in its lane and its own

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"kassa/internal/clock"
+	"kassa/internal/delivery"
 	"kassa/internal/ids"
 	"kassa/internal/ledger"
 	"kassa/internal/payments"
@@ -64,6 +65,18 @@ type Gateway struct {
 	// RefundSettled, when set, runs in the transaction that moves a refund
 	// out of pending (succeeded, failed, canceled), for the same purpose.
 	RefundSettled func(ctx context.Context, tx store.Tx, r *payments.Refund) error
+	// Courier, when set, takes new webhook deliveries straight from the
+	// writes that owe them: this process's sender (delivery.Sender).
+	Courier Courier
+}
+
+// Courier sends new webhook deliveries without waiting for the outbox's
+// poll: a write inserts each delivery leased to it (Lease) and hands it
+// over once the write's fate is known (Hand). A delivery it has no room
+// for is inserted unleased, for the poll.
+type Courier interface {
+	Lease(endpointID string) (claim string, until time.Time, ok bool)
+	Hand(committed bool, hs []delivery.Handoff)
 }
 
 // books starts the ledger entries of one change.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"kassa/internal/delivery"
 	"kassa/internal/ids"
 	"kassa/internal/payments"
 	"kassa/internal/store"
@@ -71,19 +72,44 @@ func (g *Gateway) DeleteWebhookEndpoint(ctx context.Context, tx store.Tx, c *Cal
 }
 
 // enqueueDeliveries inserts one pending delivery per event and endpoint
-// that subscribes to its type, due at once.
+// that subscribes to its type, due at once. Those the Courier has room for
+// are inserted leased to it and handed over when the write has committed.
 func (g *Gateway) enqueueDeliveries(ctx context.Context, tx store.Tx, accountID string, events []*store.Event) error {
 	endpoints, err := tx.AccountWebhookEndpoints(ctx, accountID)
 	if err != nil || len(endpoints) == 0 {
 		return err
 	}
 	var ds []*webhooks.Delivery
+	var handed []delivery.Handoff
 	for _, e := range events {
+		owed, first := 0, len(handed)
 		for _, ep := range endpoints {
-			if ep.Subscribes(e.Type) {
-				ds = append(ds, g.newDelivery(accountID, ep.ID, e.ID))
+			if !ep.Subscribes(e.Type) {
+				continue
+			}
+			d := g.newDelivery(accountID, ep.ID, e.ID)
+			ds, owed = append(ds, d), owed+1
+			if g.Courier == nil {
+				continue
+			}
+			var leased bool
+			if d.Claim, d.LeaseUntil, leased = g.Courier.Lease(ep.ID); leased {
+				handed = append(handed, delivery.Handoff{Delivery: d, Endpoint: ep})
 			}
 		}
+		if first < len(handed) {
+			// The event as a read shows it while all its deliveries are pending.
+			sent := *e
+			sent.PendingWebhooks = owed
+			for i := first; i < len(handed); i++ {
+				handed[i].Event = &sent
+			}
+		}
+	}
+	if len(handed) > 0 {
+		// Registered before the insert: a write that fails from here on
+		// gives the Courier its room back.
+		tx.Finally(func(committed bool) { g.Courier.Hand(committed, handed) })
 	}
 	return tx.InsertDeliveries(ctx, ds)
 }

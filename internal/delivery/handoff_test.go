@@ -1,0 +1,288 @@
+package delivery
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"kassa/internal/clock"
+	"kassa/internal/payments"
+	"kassa/internal/store"
+	"kassa/internal/webhooks"
+)
+
+// A delivery leased at insert and handed over after its write committed is
+// sent and recorded without a claim and without reading its event.
+func TestHandedDeliveriesAreSentWithoutClaimOrRead(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	got := make(chan string, 10)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		got <- string(body)
+	}))
+	defer srv.Close()
+	s := openStore(t)
+	owe(t, s, "we_1", srv.URL, 0)
+	counted := &countingStore{Store: s}
+	var sender *Sender
+	done := runSender(ctx, counted, 4, func(s *Sender) { sender = s })
+	defer func() { cancel(); <-done }()
+
+	var claim string
+	var until time.Time
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		var ok bool
+		if claim, until, ok = sender.Lease("we_1"); ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the running sender leases nothing")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	now := time.Now()
+	d := &webhooks.Delivery{ID: "wd_handed", AccountID: "acct_1", EndpointID: "we_1", EventID: "evt_handed",
+		Status: webhooks.DeliveryPending, NextAttemptAt: now, Created: now, Claim: claim, LeaseUntil: until}
+	e := &store.Event{ID: "evt_handed", AccountID: "acct_1", Type: payments.EventRefundCreated, APIVersion: "v", Created: now,
+		Object: &payments.Refund{ID: "re_1", AccountID: "acct_1", Amount: 100, Currency: "eur", Created: now}, PendingWebhooks: 1}
+	err := s.Write(ctx, func(tx store.Tx) error {
+		ep, err := tx.WebhookEndpoint(ctx, "acct_1", "we_1")
+		if err != nil {
+			return err
+		}
+		tx.Finally(func(committed bool) { sender.Hand(committed, []Handoff{{Delivery: d, Event: e, Endpoint: ep}}) })
+		if err := tx.InsertEvents(ctx, []*store.Event{e}); err != nil {
+			return err
+		}
+		return tx.InsertDeliveries(ctx, []*webhooks.Delivery{d})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case body := <-got:
+		if body != "evt_handed" {
+			t.Fatalf("the receiver got %q", body)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the handed delivery was not sent")
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		var ds []*webhooks.Delivery
+		if err := s.Read(ctx, func(r store.Reader) error {
+			var err error
+			ds, _, err = r.ListDeliveries(ctx, "acct_1", store.ListQuery{Limit: 10})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if len(ds) == 1 && ds[0].Status == webhooks.DeliverySucceeded && ds[0].Claim == "" && len(ds[0].History) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the outcome was not recorded: %+v", ds)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := counted.claimed.Load(); n != 0 {
+		t.Fatalf("%d deliveries claimed; the handed one needs no claim", n)
+	}
+	if n := counted.eventReads.Load(); n != 0 {
+		t.Fatalf("%d events read; the handed one came with its event", n)
+	}
+	if n := sender.holds.held(); n != 0 {
+		t.Fatalf("the sender still holds %d deliveries", n)
+	}
+}
+
+// countingStore counts claimed deliveries and event reads.
+type countingStore struct {
+	store.Store
+	claimed, eventReads atomic.Int64
+}
+
+func (c *countingStore) Read(ctx context.Context, fn func(store.Reader) error) error {
+	return c.Store.Read(ctx, func(r store.Reader) error { return fn(countingReader{r, c}) })
+}
+
+func (c *countingStore) Write(ctx context.Context, fn func(store.Tx) error) error {
+	return c.Store.Write(ctx, func(tx store.Tx) error { return fn(countingTx{tx, c}) })
+}
+
+type countingReader struct {
+	store.Reader
+	c *countingStore
+}
+
+func (r countingReader) Event(ctx context.Context, accountID, id string) (*store.Event, error) {
+	r.c.eventReads.Add(1)
+	return r.Reader.Event(ctx, accountID, id)
+}
+
+type countingTx struct {
+	store.Tx
+	c *countingStore
+}
+
+func (t countingTx) ClaimDeliveries(ctx context.Context, c store.Claim) ([]*webhooks.Delivery, error) {
+	ds, err := t.Tx.ClaimDeliveries(ctx, c)
+	t.c.claimed.Add(int64(len(ds)))
+	return ds, err
+}
+
+// Lease gives room only while the sender runs, within its Concurrency and
+// each endpoint's share, and not after a refusal until the outbox is
+// drained; a write that did not commit gives its room back.
+func TestLeaseStaysWithinTheSendersRoom(t *testing.T) {
+	s := New(Config{Concurrency: 6, PerEndpoint: 1}) // a share of claimedPerRequest = 4 per endpoint
+	s.Clock = clock.NewManual(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC))
+	lease := func(endpointID string) bool {
+		_, _, ok := s.Lease(endpointID)
+		return ok
+	}
+	if lease("we_1") {
+		t.Fatal("a sender that does not run leased a delivery")
+	}
+	s.holds.setRunning(true)
+	steps := []struct {
+		do   string // "lease <endpoint>", "drained" or "give back <endpoint>"
+		want bool
+	}{
+		{"lease we_1", true}, {"lease we_1", true}, {"lease we_1", true}, {"lease we_1", true},
+		{"lease we_1", false}, // the endpoint's share is full
+		{"lease we_2", false}, // the refused one waits in the outbox: no newer one overtakes it
+		{"drained", true},
+		{"lease we_2", true}, {"lease we_2", true},
+		{"lease we_3", false}, // the sender is full
+		{"give back we_1", true},
+		{"lease we_3", false}, // room, but spilled
+		{"drained", true},
+		{"lease we_3", true},
+		{"lease we_1", false},
+	}
+	for i, step := range steps {
+		var got bool
+		switch what, endpoint, _ := strings.Cut(step.do, " "); what {
+		case "lease":
+			got = lease(endpoint)
+		case "drained":
+			s.holds.drained()
+			got = true
+		case "give":
+			s.Hand(false, []Handoff{{Delivery: &webhooks.Delivery{EndpointID: strings.TrimPrefix(endpoint, "back ")}}})
+			got = true
+		}
+		if got != step.want {
+			t.Fatalf("step %d, %s: %v, want %v", i, step.do, got, step.want)
+		}
+	}
+	if n := s.holds.held(); n != 6 {
+		t.Fatalf("holds %d, want 6", n)
+	}
+	s.holds.setRunning(false)
+	s.holds.drained()
+	if lease("we_4") {
+		t.Fatal("a stopped sender leased a delivery")
+	}
+}
+
+// When an endpoint's share is full, new deliveries go to the outbox and
+// the sender takes them from there, oldest first; once it is drained,
+// writes lease again.
+func TestASpilledSenderDrainsTheOutboxThenLeasesAgain(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	release := make(chan struct{})
+	got := make(chan string, 100)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		<-release
+		got <- string(body)
+	}))
+	defer srv.Close()
+	defer func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	}()
+	s := openStore(t)
+	owe(t, s, "we_1", srv.URL, 0)
+	var sender *Sender
+	done := runSender(ctx, s, 1, func(s *Sender) { sender = s }) // a share of 4
+	defer func() { cancel(); <-done }()
+	for deadline := time.Now().Add(5 * time.Second); !running(sender); {
+		if time.Now().After(deadline) {
+			t.Fatal("the sender did not start")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	var leased []bool
+	for i := range 6 {
+		leased = append(leased, handOver(t, s, sender, fmt.Sprint("evt_", i)))
+	}
+	if fmt.Sprint(leased) != "[true true true true false false]" {
+		t.Fatalf("leased %v, want the share of four, then none", leased)
+	}
+	close(release)
+	seen := map[string]bool{}
+	for len(seen) < 6 {
+		select {
+		case body := <-got:
+			seen[body] = true
+		case <-time.After(5 * time.Second):
+			t.Fatalf("received %v of six events", seen)
+		}
+	}
+	for i, deadline := 0, time.Now().Add(5*time.Second); !handOver(t, s, sender, fmt.Sprint("evt_late_", i)); i++ {
+		if time.Now().After(deadline) {
+			t.Fatal("the sender never leased again after draining the outbox")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func running(s *Sender) bool {
+	s.holds.mu.Lock()
+	defer s.holds.mu.Unlock()
+	return s.holds.running
+}
+
+// handOver writes an event owed to we_1, leased to sender if it has room
+// and handed over then, and says whether it was leased.
+func handOver(t *testing.T, s store.Store, sender *Sender, eventID string) bool {
+	t.Helper()
+	ctx := context.Background()
+	now := time.Now()
+	d := &webhooks.Delivery{ID: "wd_" + eventID, AccountID: "acct_1", EndpointID: "we_1", EventID: eventID,
+		Status: webhooks.DeliveryPending, NextAttemptAt: now, Created: now}
+	e := &store.Event{ID: eventID, AccountID: "acct_1", Type: payments.EventRefundCreated, APIVersion: "v", Created: now,
+		Object: &payments.Refund{ID: "re_1", AccountID: "acct_1", Amount: 100, Currency: "eur", Created: now}, PendingWebhooks: 1}
+	var leased bool
+	d.Claim, d.LeaseUntil, leased = sender.Lease("we_1")
+	err := s.Write(ctx, func(tx store.Tx) error {
+		if leased {
+			ep, err := tx.WebhookEndpoint(ctx, "acct_1", "we_1")
+			if err != nil {
+				return err
+			}
+			tx.Finally(func(committed bool) { sender.Hand(committed, []Handoff{{Delivery: d, Event: e, Endpoint: ep}}) })
+		}
+		if err := tx.InsertEvents(ctx, []*store.Event{e}); err != nil {
+			return err
+		}
+		return tx.InsertDeliveries(ctx, []*webhooks.Delivery{d})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return leased
+}
