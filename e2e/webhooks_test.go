@@ -523,8 +523,10 @@ func TestWebhookResendAndDeliveryLog(t *testing.T) {
 	}
 
 	// Prometheus sees the attempts, once the sender has recorded the last
-	// one (the receiver has a request before its outcome is counted).
-	wants := []string{`kassa_webhook_attempts_total{outcome="succeeded"} 3`, "kassa_webhook_queue_depth 0", "kassa_webhook_delivery_lag_seconds_count 3"}
+	// one (the receiver has a request before its outcome is counted): the
+	// first delivery handed over by its write, the resends from the outbox.
+	wants := []string{`kassa_webhook_attempts_total{outcome="succeeded"} 3`, "kassa_webhook_queue_depth 0", "kassa_webhook_delivery_lag_seconds_count 3",
+		`kassa_webhook_deliveries_taken_total{from="write"} 1`, `kassa_webhook_deliveries_taken_total{from="outbox"} 2`}
 	eventually(t, "the attempts in /metrics", func() bool {
 		metrics := k.metrics(t)
 		for _, want := range wants {

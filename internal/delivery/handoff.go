@@ -69,6 +69,7 @@ func (s *Sender) takeHanded() []*job {
 	if len(hs) == 0 {
 		return nil
 	}
+	s.Metrics.took(labelFromWrite, len(hs))
 	type opened struct{ secret, problem string }
 	secrets := map[*webhooks.Endpoint]opened{}
 	now := time.Now()

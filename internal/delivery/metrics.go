@@ -14,6 +14,7 @@ import (
 // Metrics are the sender's Prometheus metrics.
 type Metrics struct {
 	outcomes *prometheus.CounterVec
+	taken    *prometheus.CounterVec
 	lag      prometheus.Histogram
 	latency  prometheus.Histogram
 }
@@ -25,6 +26,13 @@ const (
 	labelFailed    = "failed"    // failed; the retry window has closed
 )
 
+// Labels of kassa_webhook_deliveries_taken_total: how a delivery reached
+// the sender.
+const (
+	labelFromWrite  = "write"  // handed over by the write that owed it
+	labelFromOutbox = "outbox" // claimed from the outbox
+)
+
 // NewMetrics registers the sender's metrics, and the outbox's depth and lag
 // read from st at each scrape, with reg.
 func NewMetrics(reg prometheus.Registerer, st store.Store, clk clock.Clock) *Metrics {
@@ -33,6 +41,10 @@ func NewMetrics(reg prometheus.Registerer, st store.Store, clk clock.Clock) *Met
 			Name: "kassa_webhook_attempts_total",
 			Help: "Webhook delivery attempts by outcome: succeeded, retrying (failed, will retry), failed (failed, given up).",
 		}, []string{"outcome"}),
+		taken: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kassa_webhook_deliveries_taken_total",
+			Help: "Webhook deliveries this sender took to send, by where from: write (handed over by the write that owed it) or outbox (claimed: retries, deliveries owed while the sender was full, a dead instance's).",
+		}, []string{"from"}),
 		lag: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "kassa_webhook_delivery_lag_seconds",
 			Help:    "How late an attempt started after it was due.",
@@ -47,8 +59,18 @@ func NewMetrics(reg prometheus.Registerer, st store.Store, clk clock.Clock) *Met
 	for _, l := range []string{labelSucceeded, labelRetrying, labelFailed} {
 		m.outcomes.WithLabelValues(l) // export zeros from the start
 	}
-	reg.MustRegister(m.outcomes, m.lag, m.latency, &backlogCollector{store: st, clock: clk})
+	for _, l := range []string{labelFromWrite, labelFromOutbox} {
+		m.taken.WithLabelValues(l)
+	}
+	reg.MustRegister(m.outcomes, m.taken, m.lag, m.latency, &backlogCollector{store: st, clock: clk})
 	return m
+}
+
+// took counts n deliveries taken from a write or the outbox.
+func (m *Metrics) took(from string, n int) {
+	if m != nil && n > 0 {
+		m.taken.WithLabelValues(from).Add(float64(n))
+	}
 }
 
 func (m *Metrics) count(o webhooks.Outcome) {

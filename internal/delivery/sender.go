@@ -305,6 +305,7 @@ func (s *Sender) exchange(ctx context.Context, outcomes []webhooks.Outcome, clai
 			return nil, err
 		}
 	}
+	s.Metrics.took(labelFromOutbox, len(claimed))
 	if s.Metrics != nil {
 		for _, o := range outcomes {
 			s.Metrics.count(o)
