@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"regexp"
 	"sync"
 	"testing"
 	"time"
@@ -52,6 +53,11 @@ func TestBinaryCrashLosesNoWebhook(t *testing.T) {
 			}()
 		}
 		time.Sleep(300 * time.Millisecond)
+		// The burst's deliveries went to the sender with their writes,
+		// leased at insert: the kill finds those in flight and waiting.
+		if !regexp.MustCompile(`kassa_webhook_deliveries_taken_total\{from="write"\} [1-9]`).MatchString(metricsAt(t, p.URL)) {
+			t.Fatalf("round %d: no delivery was handed over by its write before the kill", round)
+		}
 		p.kill()
 		close(stop)
 		wg.Wait()

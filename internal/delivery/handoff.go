@@ -21,9 +21,10 @@ type Handoff struct {
 // Lease reserves room in this sender for a new delivery to endpointID that
 // a write is about to insert, and the lease to insert it with: claim and
 // until. The write then hands it over with Hand once its fate is known.
-// ok is false when the sender is not running, is full, or holds the
-// endpoint's share already; the write inserts the delivery unleased and
-// the outbox's poll finds it. Should this process die first, the lease
+// ok is false when the sender is not running, is full, holds the
+// endpoint's share already, or still has refused deliveries waiting in the
+// outbox (see holds); the write inserts the delivery unleased and the
+// outbox's poll finds it. Should this process die first, the lease
 // runs out and any sender claims the delivery, as after a claim.
 func (s *Sender) Lease(endpointID string) (claim string, until time.Time, ok bool) {
 	if !s.holds.reserve(endpointID) {
@@ -59,7 +60,7 @@ type handed struct {
 	ready   chan struct{} // capacity one: "something is waiting"
 }
 
-// take returns the handed deliveries as jobs, each endpoint's secret
+// takeHanded returns the handed deliveries as jobs, each endpoint's secret
 // opened once.
 func (s *Sender) takeHanded() []*job {
 	s.handed.mu.Lock()
@@ -95,20 +96,28 @@ func (s *Sender) takeHanded() []*job {
 //
 // Once a lease is refused for want of room, the refused delivery waits in
 // the outbox; leasing newer ones as room frees would let them overtake it
-// for as long as the load lasts. So leasing stops (spilled) until the
-// outbox has nothing due left, and the sender claims from it meanwhile.
+// for as long as the load lasts. So a refusal for the endpoint's share
+// stops leasing for that endpoint, and one for the sender's Concurrency
+// stops it for all (spilled), until the outbox has nothing due left for
+// them; the sender claims from it meanwhile. One endpoint that hangs thus
+// keeps only its own deliveries on the outbox's path.
 type holds struct {
 	mu         sync.Mutex
 	running    bool
-	spilled    bool
+	full       bool            // a lease was refused for the sender's Concurrency
+	spilled    map[string]bool // endpoints a lease was refused for their share
 	total      int
 	limit      int
 	share      int
 	byEndpoint map[string]int
+	// before is, for a claim in progress, what the sender held of each
+	// spilled endpoint when it began.
+	before map[string]int
 }
 
 func newHolds(cfg Config) *holds {
-	return &holds{limit: cfg.Concurrency, share: claimedPerRequest * cfg.PerEndpoint, byEndpoint: map[string]int{}}
+	return &holds{limit: cfg.Concurrency, share: claimedPerRequest * cfg.PerEndpoint,
+		byEndpoint: map[string]int{}, spilled: map[string]bool{}}
 }
 
 func (h *holds) setRunning(running bool) {
@@ -118,15 +127,20 @@ func (h *holds) setRunning(running bool) {
 }
 
 // reserve takes room for one delivery to endpointID, if the sender runs,
-// has not spilled, and neither it nor the endpoint's share is full.
+// neither it nor the endpoint has spilled, and neither it nor the
+// endpoint's share is full.
 func (h *holds) reserve(endpointID string) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if !h.running || h.spilled {
+	if !h.running || h.full || h.spilled[endpointID] {
 		return false
 	}
-	if h.total >= h.limit || h.byEndpoint[endpointID] >= h.share {
-		h.spilled = true
+	if h.total >= h.limit {
+		h.full = true
+		return false
+	}
+	if h.byEndpoint[endpointID] >= h.share {
+		h.spilled[endpointID] = true
 		return false
 	}
 	h.total++
@@ -135,37 +149,54 @@ func (h *holds) reserve(endpointID string) bool {
 }
 
 // isSpilled says whether deliveries wait in the outbox because a lease was
-// refused; drained says they do no longer.
+// refused; drained says none does any more.
 func (h *holds) isSpilled() bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.spilled
+	return h.full || len(h.spilled) > 0
 }
 
 func (h *holds) drained() {
 	h.mu.Lock()
-	h.spilled = false
+	h.full = false
+	clear(h.spilled)
 	h.mu.Unlock()
 }
 
-// room takes whatever room is free, for a claim; claimed then counts what
-// the claim got and gives the rest back. Taken inside the claim's write,
-// so writes that lease meanwhile find the sender full only while the
-// claim's statement runs.
+// room is how many more deliveries a claim may take. Writes may lease
+// while the claim runs; what both took can pass Concurrency by as many as
+// lease meanwhile, and no lease is granted until it is below again.
 func (h *holds) room() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	free := max(0, h.limit-h.total)
-	h.total += free
-	return free
+	h.before = map[string]int{}
+	for endpointID := range h.spilled {
+		h.before[endpointID] = h.byEndpoint[endpointID]
+	}
+	return max(0, h.limit-h.total)
 }
 
-func (h *holds) claimed(taken int, ds []*webhooks.Delivery) {
+// claimed counts what a claim of up to room deliveries got. Where it got
+// fewer than room, nothing claimable was left: the sender is no longer
+// full, and a spilled endpoint that got fewer than its share's free
+// places has nothing due left in the outbox.
+func (h *holds) claimed(room int, ds []*webhooks.Delivery) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.total -= taken - len(ds)
+	got := map[string]int{}
 	for _, d := range ds {
+		h.total++
 		h.byEndpoint[d.EndpointID]++
+		got[d.EndpointID]++
+	}
+	if len(ds) >= room {
+		return
+	}
+	h.full = false
+	for endpointID, held := range h.before {
+		if got[endpointID] < h.share-held {
+			delete(h.spilled, endpointID)
+		}
 	}
 }
 

@@ -138,46 +138,43 @@ func (t countingTx) ClaimDeliveries(ctx context.Context, c store.Claim) ([]*webh
 }
 
 // Lease gives room only while the sender runs, within its Concurrency and
-// each endpoint's share, and not after a refusal until the outbox is
-// drained; a write that did not commit gives its room back.
+// each endpoint's share, and not after a refusal (for that endpoint, or
+// for all when the sender was full) until the outbox is drained; a write
+// that did not commit gives its room back.
 func TestLeaseStaysWithinTheSendersRoom(t *testing.T) {
 	s := New(Config{Concurrency: 6, PerEndpoint: 1}) // a share of claimedPerRequest = 4 per endpoint
 	s.Clock = clock.NewManual(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC))
-	lease := func(endpointID string) bool {
-		_, _, ok := s.Lease(endpointID)
-		return ok
-	}
-	if lease("we_1") {
+	if _, _, ok := s.Lease("we_1"); ok {
 		t.Fatal("a sender that does not run leased a delivery")
 	}
 	s.holds.setRunning(true)
 	steps := []struct {
-		do   string // "lease <endpoint>", "drained" or "give back <endpoint>"
+		do   string // "lease <endpoint>", "give back <endpoint>" or "drained"
 		want bool
 	}{
 		{"lease we_1", true}, {"lease we_1", true}, {"lease we_1", true}, {"lease we_1", true},
 		{"lease we_1", false}, // the endpoint's share is full
-		{"lease we_2", false}, // the refused one waits in the outbox: no newer one overtakes it
-		{"drained", true},
-		{"lease we_2", true}, {"lease we_2", true},
-		{"lease we_3", false}, // the sender is full
+		{"lease we_2", true},  // others lease on
 		{"give back we_1", true},
-		{"lease we_3", false}, // room, but spilled
-		{"drained", true},
+		{"lease we_1", false}, // room in its share, but one of its deliveries waits in the outbox
+		{"lease we_2", true},
 		{"lease we_3", true},
-		{"lease we_1", false},
+		{"lease we_4", false}, // the sender is full
+		{"give back we_2", true},
+		{"lease we_5", false}, // room, but deliveries wait in the outbox
+		{"drained", true},
+		{"lease we_5", true},
+		{"lease we_1", false}, // full again
 	}
 	for i, step := range steps {
-		var got bool
+		got := true
 		switch what, endpoint, _ := strings.Cut(step.do, " "); what {
 		case "lease":
-			got = lease(endpoint)
+			_, _, got = s.Lease(endpoint)
 		case "drained":
 			s.holds.drained()
-			got = true
 		case "give":
 			s.Hand(false, []Handoff{{Delivery: &webhooks.Delivery{EndpointID: strings.TrimPrefix(endpoint, "back ")}}})
-			got = true
 		}
 		if got != step.want {
 			t.Fatalf("step %d, %s: %v, want %v", i, step.do, got, step.want)
@@ -188,8 +185,60 @@ func TestLeaseStaysWithinTheSendersRoom(t *testing.T) {
 	}
 	s.holds.setRunning(false)
 	s.holds.drained()
-	if lease("we_4") {
+	if _, _, ok := s.Lease("we_6"); ok {
 		t.Fatal("a stopped sender leased a delivery")
+	}
+}
+
+// A claim that got fewer deliveries than it had room for took everything
+// claimable: the sender is no longer full, and a spilled endpoint that got
+// fewer than its share's free places has nothing due left in the outbox.
+func TestAClaimSaysWhatTheOutboxStillHolds(t *testing.T) {
+	// we_a holds 3 of its share of 4 (one free place), we_b all 4 (none).
+	tests := []struct {
+		name        string
+		room        int
+		got         []string // endpoints of the claimed deliveries
+		wantFull    bool
+		wantSpilled []string
+	}{
+		{"all the room taken: nothing learnt", 1, []string{"we_a"}, true, []string{"we_a", "we_b"}},
+		{"nothing claimed: we_a's queue is empty, we_b had no free place", 10, nil, false, []string{"we_b"}},
+		{"we_a took its free place: more may wait", 10, []string{"we_a"}, false, []string{"we_a", "we_b"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHolds(Config{Concurrency: 100, PerEndpoint: 1}) // a share of 4
+			h.setRunning(true)
+			for range 3 {
+				h.reserve("we_a")
+			}
+			for range 4 {
+				h.reserve("we_b")
+			}
+			h.full, h.spilled["we_a"], h.spilled["we_b"] = true, true, true
+			if room := h.room(); room != 100-7 {
+				t.Fatalf("room %d, want 93", room)
+			}
+			room := tt.room // the claim's limit, as the case says
+			var ds []*webhooks.Delivery
+			for _, endpointID := range tt.got {
+				ds = append(ds, &webhooks.Delivery{EndpointID: endpointID})
+			}
+			h.claimed(room, ds)
+			var spilled []string
+			for _, endpointID := range []string{"we_a", "we_b"} {
+				if h.spilled[endpointID] {
+					spilled = append(spilled, endpointID)
+				}
+			}
+			if h.full != tt.wantFull || fmt.Sprint(spilled) != fmt.Sprint(tt.wantSpilled) {
+				t.Fatalf("full %v, spilled %v; want %v, %v", h.full, spilled, tt.wantFull, tt.wantSpilled)
+			}
+			if want := 7 + len(ds); h.held() != want {
+				t.Fatalf("holds %d, want %d", h.held(), want)
+			}
+		})
 	}
 }
 

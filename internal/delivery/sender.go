@@ -284,6 +284,9 @@ func (s *Sender) exchange(ctx context.Context, outcomes []webhooks.Outcome, clai
 			Claim: ids.Random(16), Now: now, LeaseUntil: now.Add(s.lease()),
 			Limit: room, PerEndpoint: claimedPerRequest * s.cfg.PerEndpoint,
 		})
+		if err != nil {
+			return err
+		}
 		s.holds.claimed(room, got)
 		tx.Finally(func(committed bool) {
 			if !committed {
@@ -293,7 +296,7 @@ func (s *Sender) exchange(ctx context.Context, outcomes []webhooks.Outcome, clai
 			}
 		})
 		claimed = got
-		return err
+		return nil
 	})
 	if err != nil {
 		return nil, err
