@@ -35,36 +35,9 @@ func TestHandedDeliveriesAreSentWithoutClaimOrRead(t *testing.T) {
 	done := runSender(ctx, counted, 4, func(s *Sender) { sender = s })
 	defer func() { cancel(); <-done }()
 
-	var claim string
-	var until time.Time
-	for deadline := time.Now().Add(5 * time.Second); ; {
-		var ok bool
-		if claim, until, ok = sender.Lease("we_1"); ok {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the running sender leases nothing")
-		}
-		time.Sleep(time.Millisecond)
-	}
-	now := time.Now()
-	d := &webhooks.Delivery{ID: "wd_handed", AccountID: "acct_1", EndpointID: "we_1", EventID: "evt_handed",
-		Status: webhooks.DeliveryPending, NextAttemptAt: now, Created: now, Claim: claim, LeaseUntil: until}
-	e := &store.Event{ID: "evt_handed", AccountID: "acct_1", Type: payments.EventRefundCreated, APIVersion: "v", Created: now,
-		Object: &payments.Refund{ID: "re_1", AccountID: "acct_1", Amount: 100, Currency: "eur", Created: now}, PendingWebhooks: 1}
-	err := s.Write(ctx, func(tx store.Tx) error {
-		ep, err := tx.WebhookEndpoint(ctx, "acct_1", "we_1")
-		if err != nil {
-			return err
-		}
-		tx.Finally(func(committed bool) { sender.Hand(committed, []Handoff{{Delivery: d, Event: e, Endpoint: ep}}) })
-		if err := tx.InsertEvents(ctx, []*store.Event{e}); err != nil {
-			return err
-		}
-		return tx.InsertDeliveries(ctx, []*webhooks.Delivery{d})
-	})
-	if err != nil {
-		t.Fatal(err)
+	waitRunning(t, sender)
+	if !handOver(t, s, sender, "evt_handed") {
+		t.Fatal("the running sender, holding nothing, refused a lease")
 	}
 	select {
 	case body := <-got:
@@ -268,12 +241,7 @@ func TestASpilledSenderDrainsTheOutboxThenLeasesAgain(t *testing.T) {
 	var sender *Sender
 	done := runSender(ctx, s, 1, func(s *Sender) { sender = s }) // a share of 4
 	defer func() { cancel(); <-done }()
-	for deadline := time.Now().Add(5 * time.Second); !running(sender); {
-		if time.Now().After(deadline) {
-			t.Fatal("the sender did not start")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitRunning(t, sender)
 	var leased []bool
 	for i := range 6 {
 		leased = append(leased, handOver(t, s, sender, fmt.Sprint("evt_", i)))
@@ -299,10 +267,20 @@ func TestASpilledSenderDrainsTheOutboxThenLeasesAgain(t *testing.T) {
 	}
 }
 
-func running(s *Sender) bool {
-	s.holds.mu.Lock()
-	defer s.holds.mu.Unlock()
-	return s.holds.running
+// waitRunning waits until s's Run has begun.
+func waitRunning(t *testing.T, s *Sender) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		s.holds.mu.Lock()
+		running := s.holds.running
+		s.holds.mu.Unlock()
+		if running {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the sender did not start")
+		}
+	}
 }
 
 // handOver writes an event owed to we_1, leased to sender if it has room
