@@ -53,12 +53,15 @@ type Config struct {
 	// Timeout bounds one request, connection included (default 10s).
 	Timeout time.Duration
 	// PerEndpoint bounds this sender's requests in flight to one endpoint
-	// (default 32). It claims up to three times as many more of the
+	// (default 32). It holds up to three times as many more of the
 	// endpoint's deliveries to send next, so a finished request is
 	// followed at once instead of after the store write that records its
 	// answer (which would otherwise bound an endpoint to PerEndpoint
-	// deliveries per write). Across instances sharing a database an
-	// endpoint has at most 4×PerEndpoint deliveries claimed.
+	// deliveries per write). Across instances sharing a database, claims
+	// keep an endpoint's leased deliveries within 4×PerEndpoint, but each
+	// instance's writes lease their new deliveries within its own share:
+	// n instances hold at most n×4×PerEndpoint of an endpoint's deliveries
+	// and send at most n×PerEndpoint at once.
 	PerEndpoint int
 	// Concurrency bounds the deliveries a sender holds, in flight or next
 	// (default 512). A hanging endpoint holds at most 4×PerEndpoint of
