@@ -53,10 +53,15 @@ func TestBinaryCrashLosesNoWebhook(t *testing.T) {
 			}()
 		}
 		time.Sleep(300 * time.Millisecond)
-		// The burst's deliveries went to the sender with their writes,
-		// leased at insert: the kill finds those in flight and waiting.
-		if !regexp.MustCompile(`kassa_webhook_deliveries_taken_total\{from="write"\} [1-9]`).MatchString(metricsAt(t, p.URL)) {
-			t.Fatalf("round %d: no delivery was handed over by its write before the kill", round)
+		// The burst's deliveries go to the sender with their writes, leased
+		// at insert: the kill must find such deliveries in flight and
+		// waiting, not only claimed ones (on a slow machine the first may
+		// take longer than the 300 ms).
+		handed := regexp.MustCompile(`kassa_webhook_deliveries_taken_total\{from="write"\} [1-9]`)
+		for deadline := time.Now().Add(10 * time.Second); !handed.MatchString(metricsAt(t, p.URL)); time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("round %d: no delivery was handed over by its write", round)
+			}
 		}
 		p.kill()
 		close(stop)

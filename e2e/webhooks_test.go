@@ -277,6 +277,14 @@ func TestWebhooksRetryUntilTheReceiverRecovers(t *testing.T) {
 	if e.PendingWebhooks != 0 {
 		t.Fatalf("pending_webhooks %d after success", e.PendingWebhooks)
 	}
+	// The first attempts came with their writes, the three retries of each
+	// from the outbox.
+	metrics := k.metrics(t)
+	for _, want := range []string{`kassa_webhook_deliveries_taken_total{from="write"} 2`, `kassa_webhook_deliveries_taken_total{from="outbox"} 6`} {
+		if !strings.Contains(metrics, want) {
+			t.Fatalf("/metrics lacks %s", want)
+		}
+	}
 	// Every request, failed or not, was signed.
 	for _, req := range r.received() {
 		if _, err := webhook.ConstructEvent(req.Body, req.Signature, we.Secret); err != nil {
@@ -524,9 +532,9 @@ func TestWebhookResendAndDeliveryLog(t *testing.T) {
 
 	// Prometheus sees the attempts, once the sender has recorded the last
 	// one (the receiver has a request before its outcome is counted): the
-	// first delivery handed over by its write, the resends from the outbox.
+	// first delivery and both resends handed over by their writes.
 	wants := []string{`kassa_webhook_attempts_total{outcome="succeeded"} 3`, "kassa_webhook_queue_depth 0", "kassa_webhook_delivery_lag_seconds_count 3",
-		`kassa_webhook_deliveries_taken_total{from="write"} 1`, `kassa_webhook_deliveries_taken_total{from="outbox"} 2`}
+		`kassa_webhook_deliveries_taken_total{from="write"} 3`, `kassa_webhook_deliveries_taken_total{from="outbox"} 0`}
 	eventually(t, "the attempts in /metrics", func() bool {
 		metrics := k.metrics(t)
 		for _, want := range wants {

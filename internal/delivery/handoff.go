@@ -44,6 +44,7 @@ func (s *Sender) Hand(committed bool, hs []Handoff) {
 		}
 		return
 	}
+	s.Metrics.took(labelFromWrite, len(hs))
 	s.handed.mu.Lock()
 	s.handed.waiting = append(s.handed.waiting, hs...)
 	s.handed.mu.Unlock()
@@ -70,7 +71,6 @@ func (s *Sender) takeHanded() []*job {
 	if len(hs) == 0 {
 		return nil
 	}
-	s.Metrics.took(labelFromWrite, len(hs))
 	type opened struct{ secret, problem string }
 	secrets := map[*webhooks.Endpoint]opened{}
 	now := time.Now()

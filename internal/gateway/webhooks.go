@@ -71,24 +71,44 @@ func (g *Gateway) DeleteWebhookEndpoint(ctx context.Context, tx store.Tx, c *Cal
 	return tx.DeleteWebhookEndpoint(ctx, c.AccountID, id)
 }
 
-// enqueueDeliveries inserts one pending delivery per event and endpoint
-// that subscribes to its type, due at once. Those the Courier has room for
-// are inserted leased to it and handed over when the write has committed.
+// enqueueDeliveries owes each event to every endpoint of the account that
+// subscribes to its type.
 func (g *Gateway) enqueueDeliveries(ctx context.Context, tx store.Tx, accountID string, events []*store.Event) error {
 	endpoints, err := tx.AccountWebhookEndpoints(ctx, accountID)
 	if err != nil || len(endpoints) == 0 {
 		return err
 	}
+	owed := make([]owing, 0, len(events))
+	for _, e := range events {
+		o := owing{event: e}
+		for _, ep := range endpoints {
+			if ep.Subscribes(e.Type) {
+				o.endpoints = append(o.endpoints, ep)
+			}
+		}
+		owed = append(owed, o)
+	}
+	_, err = g.owe(ctx, tx, accountID, owed)
+	return err
+}
+
+// owing is an event and the endpoints it is owed to.
+type owing struct {
+	event     *store.Event
+	endpoints []*webhooks.Endpoint
+}
+
+// owe inserts one pending delivery per event and endpoint, due at once.
+// Those the Courier has room for are inserted leased to it and handed over
+// when the write has committed.
+func (g *Gateway) owe(ctx context.Context, tx store.Tx, accountID string, owed []owing) ([]*webhooks.Delivery, error) {
 	var ds []*webhooks.Delivery
 	var handed []delivery.Handoff
-	for _, e := range events {
-		owed, first := 0, len(handed)
-		for _, ep := range endpoints {
-			if !ep.Subscribes(e.Type) {
-				continue
-			}
-			d := g.newDelivery(accountID, ep.ID, e.ID)
-			ds, owed = append(ds, d), owed+1
+	for _, o := range owed {
+		first := len(handed)
+		for _, ep := range o.endpoints {
+			d := g.newDelivery(accountID, ep.ID, o.event.ID)
+			ds = append(ds, d)
 			if g.Courier == nil {
 				continue
 			}
@@ -98,9 +118,9 @@ func (g *Gateway) enqueueDeliveries(ctx context.Context, tx store.Tx, accountID 
 			}
 		}
 		if first < len(handed) {
-			// The event as a read shows it while all its deliveries are pending.
-			sent := *e
-			sent.PendingWebhooks = owed
+			// The event as a read shows it while these deliveries are pending.
+			sent := *o.event
+			sent.PendingWebhooks += len(o.endpoints)
 			for i := first; i < len(handed); i++ {
 				handed[i].Event = &sent
 			}
@@ -111,7 +131,7 @@ func (g *Gateway) enqueueDeliveries(ctx context.Context, tx store.Tx, accountID 
 		// gives the Courier its room back.
 		tx.Finally(func(committed bool) { g.Courier.Hand(committed, handed) })
 	}
-	return tx.InsertDeliveries(ctx, ds)
+	return ds, tx.InsertDeliveries(ctx, ds)
 }
 
 func (g *Gateway) newDelivery(accountID, endpointID, eventID string) *webhooks.Delivery {
@@ -157,11 +177,8 @@ func (g *Gateway) ResendEvent(ctx context.Context, tx store.Tx, c *Caller, event
 				Message: "No enabled webhook endpoint subscribes to " + e.Type + " events; name one with webhook_endpoint."}
 		}
 	}
-	ds := make([]*webhooks.Delivery, len(targets))
-	for i, ep := range targets {
-		ds[i] = g.newDelivery(c.AccountID, ep.ID, e.ID)
-	}
-	if err := tx.InsertDeliveries(ctx, ds); err != nil {
+	ds, err := g.owe(ctx, tx, c.AccountID, []owing{{event: e, endpoints: targets}})
+	if err != nil {
 		return nil, nil, err
 	}
 	e.PendingWebhooks += len(ds)
