@@ -147,9 +147,12 @@ func (t *txn) DeleteWebhookEndpoint(ctx context.Context, accountID, id string) e
 	if err := expectOne(t.tx.Exec(ctx, `DELETE FROM webhook_endpoints WHERE account_id = $1 AND id = $2`, accountID, id)); err != nil {
 		return err
 	}
+	// Rows locked in id order, as RecordOutcomes locks them: two
+	// statements changing the same rows in different orders deadlock.
 	_, err := t.tx.Exec(ctx, `
 		UPDATE webhook_deliveries SET status = 'canceled', next_attempt_at = NULL, claim = NULL, lease_until = NULL
-		WHERE account_id = $1 AND endpoint_id = $2 AND status = 'pending'`, accountID, id)
+		WHERE id IN (SELECT id FROM webhook_deliveries WHERE account_id = $1 AND endpoint_id = $2 AND status = 'pending'
+		             ORDER BY id FOR UPDATE)`, accountID, id)
 	return err
 }
 
@@ -290,10 +293,14 @@ func (t *txn) RecordOutcomes(ctx context.Context, outcomes []webhooks.Outcome) (
 		WITH o AS (
 			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bigint[], $6::bigint[], $7::int[], $8::bigint[], $9::text[])
 				AS o(id, claim, status, number, next_attempt_at, at, status_code, latency, error)
+		), locked AS (
+			-- In id order, as DeleteWebhookEndpoint locks them.
+			SELECT d.id FROM webhook_deliveries d JOIN o ON d.id = o.id AND d.claim = o.claim
+			WHERE d.status = 'pending' ORDER BY d.id FOR UPDATE OF d
 		), applied AS (
 			UPDATE webhook_deliveries d
 			SET status = o.status, attempts = o.number, next_attempt_at = o.next_attempt_at, claim = NULL, lease_until = NULL
-			FROM o WHERE d.id = o.id AND d.claim = o.claim AND d.status = 'pending'
+			FROM o WHERE d.id = o.id AND d.claim = o.claim AND d.status = 'pending' AND d.id IN (SELECT id FROM locked)
 			RETURNING d.id, o.claim
 		)
 		INSERT INTO webhook_attempts (delivery_id, number, at, status_code, latency, error)

@@ -276,3 +276,35 @@ func testConcurrentPriceUpdatesLoseNone(t *testing.T, s store.Store) {
 		return nil
 	})
 }
+
+// testOutcomesAndEndpointDeletionDoNotDeadlock: a sender recording the
+// outcomes of an endpoint's deliveries while the endpoint is deleted (both
+// change its pending deliveries) must not deadlock: neither write fails.
+func testOutcomesAndEndpointDeletionDoNotDeadlock(t *testing.T, s store.Store) {
+	account(t, s, "acct_1")
+	for round := range 10 {
+		endpointID := fmt.Sprint("we_", round)
+		endpoints(t, s, "acct_1", endpointID)
+		var ds []*webhooks.Delivery
+		for i := range 200 {
+			ds = append(ds, delivery("acct_1", fmt.Sprintf("wd_%d_%03d", round, i), endpointID, "evt_1", t0))
+		}
+		write(t, s, func(tx store.Tx) error { return tx.InsertDeliveries(ctx, ds) })
+		claimed := claim(t, s, "c1", t0, 1000, 1000)
+		var outcomes []webhooks.Outcome
+		for i := len(claimed) - 1; i >= 0; i-- { // newest first: the other order than a scan's
+			outcomes = append(outcomes, webhooks.Conclude(*claimed[i], webhooks.Attempt{At: t0, StatusCode: 200}, 0.5))
+		}
+		racers(2, func(i int) {
+			var err error
+			if i == 0 {
+				err = s.Write(ctx, func(tx store.Tx) error { _, err := tx.RecordOutcomes(ctx, outcomes); return err })
+			} else {
+				err = s.Write(ctx, func(tx store.Tx) error { return tx.DeleteWebhookEndpoint(ctx, "acct_1", endpointID) })
+			}
+			if err != nil {
+				t.Errorf("round %d, %s: %v", round, map[int]string{0: "recording outcomes", 1: "deleting the endpoint"}[i], err)
+			}
+		})
+	}
+}

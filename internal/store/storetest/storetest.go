@@ -50,6 +50,7 @@ func Run(t *testing.T, open Open) {
 		"GuardedTransitionHappensOnce":    testGuardedTransitionHappensOnce,
 		"FirstAccountCreatedOnce":         testFirstAccountCreatedOnce,
 		"ClaimSharesHoldUnderConcurrency": testClaimSharesHoldUnderConcurrency,
+		"OutcomesAndDeletionNoDeadlock":   testOutcomesAndEndpointDeletionDoNotDeadlock,
 		"ConcurrentPriceUpdatesLoseNone":  testConcurrentPriceUpdatesLoseNone,
 		"ShopwareShops":                   testShopwareShops,
 		"ShopwareTransactions":            testShopwareTransactions,
