@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -312,4 +313,53 @@ func handOver(t *testing.T, s store.Store, sender *Sender, eventID string) bool 
 		t.Fatal(err)
 	}
 	return leased
+}
+
+// A handed delivery whose endpoint's signing secret cannot be opened is
+// not sent; its attempt records why, and it is retried later, as a
+// claimed one would be.
+func TestAHandedDeliveryWithoutItsSecretRecordsWhy(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	requests := make(chan struct{}, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { requests <- struct{}{} }))
+	defer srv.Close()
+	s := openStore(t)
+	owe(t, s, "we_1", srv.URL, 0)
+	var sender *Sender
+	done := runSender(ctx, s, 4, func(s *Sender) {
+		sender = s
+		s.Secret = func(*webhooks.Endpoint) (string, error) { return "", errors.New("wrong key") }
+	})
+	defer func() { cancel(); <-done }()
+	waitRunning(t, sender)
+	if !handOver(t, s, sender, "evt_sealed") {
+		t.Fatal("the running sender, holding nothing, refused a lease")
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		var ds []*webhooks.Delivery
+		if err := s.Read(ctx, func(r store.Reader) error {
+			var err error
+			ds, _, err = r.ListDeliveries(ctx, "acct_1", store.ListQuery{Limit: 10})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if len(ds) == 1 && len(ds[0].History) == 1 {
+			d, a := ds[0], ds[0].History[0]
+			if d.Status != webhooks.DeliveryPending || d.Claim != "" || !d.NextAttemptAt.After(a.At) ||
+				a.Error != "Kassa could not open the endpoint's signing secret: wrong key" || a.StatusCode != 0 {
+				t.Fatalf("delivery %+v, attempt %+v", d, a)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no attempt recorded: %+v", ds)
+		}
+	}
+	select {
+	case <-requests:
+		t.Fatal("sent without a signature")
+	default:
+	}
 }
