@@ -48,23 +48,9 @@ func TestHandedDeliveriesAreSentWithoutClaimOrRead(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the handed delivery was not sent")
 	}
-	for deadline := time.Now().Add(5 * time.Second); ; {
-		var ds []*webhooks.Delivery
-		if err := s.Read(ctx, func(r store.Reader) error {
-			var err error
-			ds, _, err = r.ListDeliveries(ctx, "acct_1", store.ListQuery{Limit: 10})
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
-		if len(ds) == 1 && ds[0].Status == webhooks.DeliverySucceeded && ds[0].Claim == "" && len(ds[0].History) == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the outcome was not recorded: %+v", ds)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	onlyDelivery(t, s, func(d *webhooks.Delivery) bool {
+		return d.Status == webhooks.DeliverySucceeded && d.Claim == "" && len(d.History) == 1
+	})
 	if n := counted.claimed.Load(); n != 0 {
 		t.Fatalf("%d deliveries claimed; the handed one needs no claim", n)
 	}
@@ -336,6 +322,24 @@ func TestAHandedDeliveryWithoutItsSecretRecordsWhy(t *testing.T) {
 	if !handOver(t, s, sender, "evt_sealed") {
 		t.Fatal("the running sender, holding nothing, refused a lease")
 	}
+	d := onlyDelivery(t, s, func(d *webhooks.Delivery) bool { return len(d.History) == 1 })
+	a := d.History[0]
+	if d.Status != webhooks.DeliveryPending || d.Claim != "" || !d.NextAttemptAt.After(a.At) ||
+		a.Error != "Kassa could not open the endpoint's signing secret: wrong key" || a.StatusCode != 0 {
+		t.Fatalf("delivery %+v, attempt %+v", d, a)
+	}
+	select {
+	case <-requests:
+		t.Fatal("sent without a signature")
+	default:
+	}
+}
+
+// onlyDelivery waits until the store holds one delivery and it meets
+// cond, and returns it.
+func onlyDelivery(t *testing.T, s store.Store, cond func(*webhooks.Delivery) bool) *webhooks.Delivery {
+	t.Helper()
+	ctx := context.Background()
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
 		var ds []*webhooks.Delivery
 		if err := s.Read(ctx, func(r store.Reader) error {
@@ -345,21 +349,11 @@ func TestAHandedDeliveryWithoutItsSecretRecordsWhy(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		if len(ds) == 1 && len(ds[0].History) == 1 {
-			d, a := ds[0], ds[0].History[0]
-			if d.Status != webhooks.DeliveryPending || d.Claim != "" || !d.NextAttemptAt.After(a.At) ||
-				a.Error != "Kassa could not open the endpoint's signing secret: wrong key" || a.StatusCode != 0 {
-				t.Fatalf("delivery %+v, attempt %+v", d, a)
-			}
-			break
+		if len(ds) == 1 && cond(ds[0]) {
+			return ds[0]
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no attempt recorded: %+v", ds)
+			t.Fatalf("deliveries after 5 s: %+v", ds)
 		}
-	}
-	select {
-	case <-requests:
-		t.Fatal("sent without a signature")
-	default:
 	}
 }
