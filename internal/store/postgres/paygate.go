@@ -93,10 +93,7 @@ func paymentRow(p *paygate.Payment) (reqID *string, notifyNext *int64, claim *st
 		n := nanos(p.Notify.NextAt)
 		notifyNext = &n
 	}
-	if p.Claim != "" {
-		l := nanos(p.LeaseUntil)
-		claim, lease = &p.Claim, &l
-	}
+	claim, lease = leaseColumns(p.Claim, p.LeaseUntil)
 	b, err := json.Marshal(p)
 	return reqID, notifyNext, claim, lease, string(b), err
 }

@@ -159,9 +159,9 @@ func (t *txn) DeleteWebhookEndpoint(ctx context.Context, accountID, id string) e
 // InsertDeliveries inserts new deliveries, unclaimed or already leased.
 func (t *txn) InsertDeliveries(ctx context.Context, ds []*webhooks.Delivery) error {
 	for _, d := range ds {
+		claim, lease := leaseColumns(d.Claim, d.LeaseUntil)
 		err := t.tx.queue(nil, `INSERT INTO webhook_deliveries (`+deliveryColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			d.ID, d.AccountID, d.EndpointID, d.EventID, d.Status, d.Attempts, nanos(d.NextAttemptAt),
-			nullString(d.Claim), nullNanos(d.LeaseUntil), nanos(d.Created))
+			d.ID, d.AccountID, d.EndpointID, d.EventID, d.Status, d.Attempts, nanos(d.NextAttemptAt), claim, lease, nanos(d.Created))
 		if err != nil {
 			return err
 		}
@@ -312,10 +312,12 @@ func (t *txn) RecordOutcomes(ctx context.Context, outcomes []webhooks.Outcome) (
 	return int(tag.RowsAffected()), nil
 }
 
-// nullString is a nullable text column: NULL for "".
-func nullString(s string) *string {
-	if s == "" {
-		return nil
+// leaseColumns are a lease's claim and lease_until columns: both NULL
+// when there is no claim.
+func leaseColumns(claim string, until time.Time) (*string, *int64) {
+	if claim == "" {
+		return nil, nil
 	}
-	return &s
+	l := nanos(until)
+	return &claim, &l
 }

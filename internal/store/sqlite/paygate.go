@@ -85,9 +85,7 @@ func paymentRow(p *paygate.Payment) (reqID, notifyNext, claim, lease any, data [
 	if p.Notify.State == paygate.NotifyPending {
 		notifyNext = nanos(p.Notify.NextAt)
 	}
-	if p.Claim != "" {
-		claim, lease = p.Claim, nanos(p.LeaseUntil)
-	}
+	claim, lease = leaseColumns(p.Claim, p.LeaseUntil)
 	data, err = json.Marshal(p)
 	return
 }

@@ -178,17 +178,19 @@ func (t *txn) DeleteWebhookEndpoint(ctx context.Context, accountID, id string) e
 func (t *txn) InsertDeliveries(ctx context.Context, ds []*webhooks.Delivery) error {
 	return t.insertRows(ctx, `webhook_deliveries (`+deliveryColumns+`)`, 10, len(ds), func(i int) ([]any, error) {
 		d := ds[i]
+		claim, lease := leaseColumns(d.Claim, d.LeaseUntil)
 		return []any{d.ID, d.AccountID, d.EndpointID, d.EventID, d.Status, d.Attempts, nanos(d.NextAttemptAt),
-			nullString(d.Claim), nullNanos(d.LeaseUntil), nanos(d.Created)}, nil
+			claim, lease, nanos(d.Created)}, nil
 	})
 }
 
-// nullString is a nullable text column: NULL for "".
-func nullString(s string) any {
-	if s == "" {
-		return nil
+// leaseColumns are a lease's claim and lease_until columns: both NULL
+// when there is no claim.
+func leaseColumns(claim string, until time.Time) (any, any) {
+	if claim == "" {
+		return nil, nil
 	}
-	return s
+	return claim, nanos(until)
 }
 
 // ClaimDeliveries takes up to each endpoint's share of its oldest due rows
