@@ -247,9 +247,17 @@ func (t *txn) ClaimDeliveries(ctx context.Context, c store.Claim) ([]*webhooks.D
 	if len(seqs) == 0 {
 		return nil, nil
 	}
+	// Rows locked in id order, as RecordOutcomes locks them: another
+	// sender may be recording outcomes for some of these rows under a
+	// lease that has just run out.
 	rows, err = t.tx.Query(ctx, `
+		WITH locked AS (
+			SELECT seq FROM webhook_deliveries
+			WHERE seq = ANY($3) AND status = 'pending' AND (lease_until IS NULL OR lease_until <= $4)
+			ORDER BY id FOR UPDATE
+		)
 		UPDATE webhook_deliveries SET claim = $1, lease_until = $2
-		WHERE seq = ANY($3) AND status = 'pending' AND (lease_until IS NULL OR lease_until <= $4)
+		WHERE seq IN (SELECT seq FROM locked) AND status = 'pending' AND (lease_until IS NULL OR lease_until <= $4)
 		RETURNING `+deliveryColumns, c.Claim, nanos(c.LeaseUntil), seqs, now)
 	if err != nil {
 		return nil, err

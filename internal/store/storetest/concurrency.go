@@ -308,3 +308,49 @@ func testOutcomesAndEndpointDeletionDoNotDeadlock(t *testing.T, s store.Store) {
 		})
 	}
 }
+
+// A sender whose lease ran out records its outcomes while another sender
+// claims the same deliveries again. Both statements lock many of the same
+// rows, so they must lock them in one order: the claim had locked them by
+// its candidates' seq, the outcomes by id. Ids inserted newest first make
+// the two orders opposite.
+func testOutcomesAndReclaimDoNotDeadlock(t *testing.T, s store.Store) {
+	account(t, s, "acct_1")
+	for round := range 10 {
+		endpointID := fmt.Sprint("we_", round)
+		endpoints(t, s, "acct_1", endpointID)
+		var ds []*webhooks.Delivery
+		for i := 199; i >= 0; i-- {
+			ds = append(ds, delivery("acct_1", fmt.Sprintf("wd_%d_%03d", round, i), endpointID, "evt_1", t0))
+		}
+		write(t, s, func(tx store.Tx) error { return tx.InsertDeliveries(ctx, ds) })
+		stale := claim(t, s, "c1", t0, 1000, 1000)
+		var outcomes []webhooks.Outcome
+		for _, d := range stale {
+			outcomes = append(outcomes, webhooks.Conclude(*d, webhooks.Attempt{At: t0, StatusCode: 200}, 0.5))
+		}
+		afterLease := t0.Add(2 * time.Minute)
+		var recorded int
+		var reclaimed []*webhooks.Delivery
+		racers(2, func(i int) {
+			var err error
+			if i == 0 {
+				err = s.Write(ctx, func(tx store.Tx) (err error) { recorded, err = tx.RecordOutcomes(ctx, outcomes); return err })
+			} else {
+				err = s.Write(ctx, func(tx store.Tx) (err error) {
+					reclaimed, err = tx.ClaimDeliveries(ctx, store.Claim{Claim: "c2", Now: afterLease,
+						LeaseUntil: afterLease.Add(time.Minute), Limit: 1000, PerEndpoint: 1000})
+					return err
+				})
+			}
+			if err != nil {
+				t.Errorf("round %d, %s: %v", round, map[int]string{0: "recording the stale outcomes", 1: "claiming again"}[i], err)
+			}
+		})
+		// Each delivery went one way: delivered by the first sender's
+		// outcome or leased to the second, never both.
+		if recorded+len(reclaimed) != len(ds) {
+			t.Errorf("round %d: %d outcomes applied and %d reclaimed of %d deliveries", round, recorded, len(reclaimed), len(ds))
+		}
+	}
+}

@@ -51,6 +51,7 @@ func Run(t *testing.T, open Open) {
 		"FirstAccountCreatedOnce":         testFirstAccountCreatedOnce,
 		"ClaimSharesHoldUnderConcurrency": testClaimSharesHoldUnderConcurrency,
 		"OutcomesAndDeletionNoDeadlock":   testOutcomesAndEndpointDeletionDoNotDeadlock,
+		"OutcomesAndReclaimNoDeadlock":    testOutcomesAndReclaimDoNotDeadlock,
 		"ConcurrentPriceUpdatesLoseNone":  testConcurrentPriceUpdatesLoseNone,
 		"ShopwareShops":                   testShopwareShops,
 		"ShopwareTransactions":            testShopwareTransactions,
