@@ -3,6 +3,7 @@ package storetest
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -284,11 +285,8 @@ func testOutcomesAndEndpointDeletionDoNotDeadlock(t *testing.T, s store.Store) {
 	account(t, s, "acct_1")
 	for round := range 10 {
 		endpointID, _ := roundOfDeliveries(t, s, round, false)
-		claimed := claim(t, s, "c1", t0, 1000, 1000)
-		var outcomes []webhooks.Outcome
-		for i := len(claimed) - 1; i >= 0; i-- { // newest first: the other order than a scan's
-			outcomes = append(outcomes, webhooks.Conclude(*claimed[i], webhooks.Attempt{At: t0, StatusCode: 200}, 0.5))
-		}
+		outcomes := succeeded(claim(t, s, "c1", t0, 1000, 1000))
+		slices.Reverse(outcomes) // newest first: the other order than a scan's
 		racers(2, func(i int) {
 			var err error
 			if i == 0 {
@@ -315,11 +313,7 @@ func testOutcomesAndReclaimDoNotDeadlock(t *testing.T, s store.Store) {
 	// under load).
 	for round := range 20 {
 		_, ds := roundOfDeliveries(t, s, round, true)
-		stale := claim(t, s, "c1", t0, 1000, 1000)
-		var outcomes []webhooks.Outcome
-		for _, d := range stale {
-			outcomes = append(outcomes, webhooks.Conclude(*d, webhooks.Attempt{At: t0, StatusCode: 200}, 0.5))
-		}
+		outcomes := succeeded(claim(t, s, "c1", t0, 1000, 1000)) // c1's lease runs out at t0+1m
 		afterLease := t0.Add(2 * time.Minute)
 		var recorded int
 		var reclaimed []*webhooks.Delivery
@@ -361,4 +355,13 @@ func roundOfDeliveries(t *testing.T, s store.Store, round int, newestFirst bool)
 	}
 	write(t, s, func(tx store.Tx) error { return tx.InsertDeliveries(ctx, ds) })
 	return endpointID, ds
+}
+
+// succeeded is each delivery's outcome after its endpoint answered 200.
+func succeeded(ds []*webhooks.Delivery) []webhooks.Outcome {
+	var outcomes []webhooks.Outcome
+	for _, d := range ds {
+		outcomes = append(outcomes, webhooks.Conclude(*d, webhooks.Attempt{At: t0, StatusCode: 200}, 0.5))
+	}
+	return outcomes
 }
