@@ -117,7 +117,7 @@ type holds struct {
 
 func newHolds(cfg Config) *holds {
 	return &holds{limit: cfg.Concurrency, share: claimedPerRequest * cfg.PerEndpoint,
-		byEndpoint: map[string]int{}, spilled: map[string]bool{}}
+		byEndpoint: map[string]int{}, spilled: map[string]bool{}, before: map[string]int{}}
 }
 
 func (h *holds) setRunning(running bool) {
@@ -169,7 +169,7 @@ func (h *holds) drained() {
 func (h *holds) room() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.before = map[string]int{}
+	clear(h.before) // one map, reused by every claim
 	for endpointID := range h.spilled {
 		h.before[endpointID] = h.byEndpoint[endpointID]
 	}

@@ -219,7 +219,7 @@ func (s *Sender) Run(ctx context.Context) {
 	busy, polled := false, true
 	var batch []webhooks.Outcome
 	for {
-		batch = s.drain(finished, batch)
+		batch = drain(finished, batch)
 		claimed, err := s.exchange(ctx, batch, busy || polled || s.holds.isSpilled(), busy)
 		if err != nil && ctx.Err() == nil {
 			// Unrecorded attempts are made again once their leases run out.
@@ -243,7 +243,7 @@ func (s *Sender) Run(ctx context.Context) {
 }
 
 // drain appends the outcomes waiting in ch to batch, without blocking.
-func (s *Sender) drain(ch <-chan webhooks.Outcome, batch []webhooks.Outcome) []webhooks.Outcome {
+func drain(ch <-chan webhooks.Outcome, batch []webhooks.Outcome) []webhooks.Outcome {
 	for {
 		select {
 		case o := <-ch:
