@@ -5,7 +5,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"hash/fnv"
 	"io"
 	"net/http"
@@ -116,20 +115,12 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "bad signature", http.StatusBadRequest)
 		return
 	}
-	var ev struct {
-		ID   string `json:"id"`
-		Type string `json:"type"`
-		Data struct {
-			Object struct {
-				ID string `json:"id"`
-			} `json:"object"`
-		} `json:"data"`
-	}
-	if err := json.Unmarshal(body, &ev); err != nil {
+	eventID, eventType, objectID, err := eventFields(body)
+	if err != nil {
 		http.Error(w, "not an event", http.StatusBadRequest)
 		return
 	}
-	c, id := causeOf(ev.Type, ev.Data.Object.ID), hash64(ev.ID)
+	c, id := causeOf(eventType, objectID), hash64(eventID)
 	r.mu.Lock()
 	_, seenCause := r.received[c]
 	_, seenID := r.eventIDs[id]
