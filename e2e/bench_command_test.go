@@ -111,6 +111,58 @@ func TestBinaryBenchMeasuresWebhooksAndMemory(t *testing.T) {
 	}
 }
 
+// The checkout operations create Checkout Sessions through the API and
+// pay them on the hosted page as customers do: every session the run
+// created is on the server, and each one paid has its intent confirmed
+// with Sofort and waiting at the bank.
+func TestBinaryBenchDrivesCheckout(t *testing.T) {
+	dsn := testdb.DSN(t)
+	p := runKassa(t, dsn)
+	sk := p.key("sk")
+	bin, err := kassaBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "results.json")
+	cmd := exec.Command(bin, "bench", "--url", p.URL, "--key", sk, "--rate", "100", "--duration", "1s",
+		"--mix", "checkout=1,checkout_pay=1", "--out", out)
+	res := runBench(t, cmd, out)
+	created, paying := res.Ops[loadgen.OpCheckout], res.Ops[loadgen.OpCheckoutPay]
+	if res.All.Errors != 0 || res.All.Count != 100 || created == nil || paying == nil || created.Count == 0 || paying.Count == 0 {
+		t.Fatalf("requests %+v, errors %v", res.Ops, res.ErrorSample)
+	}
+	// A payment with no unpaid session to take lists intents instead.
+	paid := res.Inside["POST /checkout/pay/{id}"]
+	if paid == nil || paid.Count == 0 || paid.Count > int64(paying.Count) {
+		t.Fatalf("pages paid inside the server %+v, %d checkout_pay sent", paid, paying.Count)
+	}
+	sc := stripeClient(p.URL, sk)
+	sessions, waiting := 0, int64(0)
+	for cs, err := range sc.V1CheckoutSessions.List(ctx, &stripe.CheckoutSessionListParams{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		sessions++
+		pi, err := sc.V1PaymentIntents.Retrieve(ctx, cs.PaymentIntent.ID, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch pi.Status {
+		case stripe.PaymentIntentStatusRequiresAction:
+			if len(pi.PaymentMethodTypes) != 1 || pi.PaymentMethodTypes[0] != "sofort" || pi.PaymentMethod == nil {
+				t.Fatalf("paid session %s's intent %+v", cs.ID, pi)
+			}
+			waiting++
+		case stripe.PaymentIntentStatusRequiresPaymentMethod:
+		default:
+			t.Fatalf("session %s's intent is %s", cs.ID, pi.Status)
+		}
+	}
+	if sessions != created.Count || waiting != paid.Count {
+		t.Fatalf("%d sessions on the server, %d created; %d intents at the bank, %d paid", sessions, created.Count, waiting, paid.Count)
+	}
+}
+
 // With --serve, bench starts its own kassa serve on a new database, drives
 // it with the key it printed, measures its pid, and stops it afterwards.
 func TestBinaryBenchServesItsOwnKassa(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"runtime/pprof"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,7 +28,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rate := fs.Float64("rate", 500, "requests per second, all operations together")
 	duration := fs.Duration("duration", 30*time.Second, "how long to send")
 	warmup := fs.Duration("warmup", 0, "first send the same load this long, unmeasured: connections, caches and the server's memory warm up")
-	mix := fs.String("mix", "create_confirm=45,complete=25,retrieve=15,list=10,refund=5", "operation weights")
+	mix := fs.String("mix", "create_confirm=45,complete=25,retrieve=15,list=10,refund=5", "operation weights, of: "+strings.Join(opNames(), ", "))
 	idempotencyKeys := fs.String("idempotency-keys", string(loadgen.KeysLikeStripeGo), "a fresh Idempotency-Key with every POST: stripe-go (time first, as stripe-go sends), uuid (random, as stripe-node and stripe-python send) or off")
 	maxInFlight := fs.Int("max-in-flight", 2048, "outstanding requests beyond this are dropped and counted")
 	out := fs.String("out", "", "write the results as JSON to this file")
@@ -179,6 +180,14 @@ func writePlot(path string, res *loadgen.Result) error {
 	return f.Close()
 }
 
+func opNames() []string {
+	names := make([]string, len(loadgen.Ops))
+	for i, op := range loadgen.Ops {
+		names[i] = string(op)
+	}
+	return names
+}
+
 func parseMix(s string) (map[loadgen.Op]int, error) {
 	out := map[loadgen.Op]int{}
 	for _, part := range strings.Split(s, ",") {
@@ -187,12 +196,11 @@ func parseMix(s string) (map[loadgen.Op]int, error) {
 		if !ok || err != nil || w < 0 {
 			return nil, fmt.Errorf("bench: --mix wants op=weight pairs, got %q", part)
 		}
-		switch op := loadgen.Op(name); op {
-		case loadgen.OpCreateConfirm, loadgen.OpComplete, loadgen.OpRetrieve, loadgen.OpList, loadgen.OpRefund:
-			out[op] = w
-		default:
+		op := loadgen.Op(name)
+		if !slices.Contains(loadgen.Ops, op) {
 			return nil, fmt.Errorf("bench: unknown operation %q", name)
 		}
+		out[op] = w
 	}
 	return out, nil
 }

@@ -28,7 +28,12 @@ const (
 	OpList          Op = "list"           // GET /v1/payment_intents?limit=10
 	OpComplete      Op = "complete"       // POST /v1/test_helpers/payment_intents/{id}/succeed
 	OpRefund        Op = "refund"         // POST /v1/refunds, 1 minor unit of a completed payment
+	OpCheckout      Op = "checkout"       // POST /v1/checkout/sessions: one line item, paid by the customer later
+	OpCheckoutPay   Op = "checkout_pay"   // POST /checkout/pay/{id}: a customer pays a created session with Sofort on the hosted page
 )
+
+// Ops are the operations a mix can weigh.
+var Ops = []Op{OpCreateConfirm, OpRetrieve, OpList, OpComplete, OpRefund, OpCheckout, OpCheckoutPay}
 
 // Config describes a run.
 type Config struct {
@@ -211,6 +216,7 @@ type runner struct {
 	dropped   atomic.Int64
 
 	mu       sync.Mutex
+	sessions []checkoutPage // created and not paid yet, newest last
 	results  map[Op]*OpResult
 	errs     map[string]int
 	timeline *timeline
@@ -332,6 +338,35 @@ func (r *runner) do(ctx context.Context, op Op) error {
 	case OpList:
 		_, _, err := r.call(ctx, "GET", "/v1/payment_intents?limit=10", "")
 		return err
+	case OpCheckout:
+		data, _, err := r.call(ctx, "POST", "/v1/checkout/sessions", checkoutForm)
+		if err != nil {
+			return err
+		}
+		var id, pageURL string
+		if err := readStrings(data, field{[]string{"id"}, &id}, field{[]string{"url"}, &pageURL}); err != nil {
+			return err
+		}
+		u, err := url.Parse(pageURL)
+		if err != nil || id == "" || u.Query().Get("key") == "" {
+			return fmt.Errorf("loadgen: checkout session %q with page %q", id, pageURL)
+		}
+		r.mu.Lock()
+		r.sessions = append(r.sessions, checkoutPage{id: id, key: u.Query().Get("key")})
+		r.mu.Unlock()
+		return nil
+	case OpCheckoutPay:
+		r.mu.Lock()
+		var s checkoutPage
+		if n := len(r.sessions); n > 0 {
+			s, r.sessions = r.sessions[n-1], r.sessions[:n-1]
+		}
+		r.mu.Unlock()
+		if s.id == "" {
+			return r.fallback(ctx)
+		}
+		form := url.Values{"key": {s.key}, "method": {"sofort"}, "country": {"DE"}}.Encode()
+		return payOnPage(ctx, r.cfg.Transport, r.cfg.BaseURL, "/checkout/pay/"+s.id, form)
 	}
 	return fmt.Errorf("loadgen: unknown op %s", op)
 }
@@ -346,6 +381,42 @@ func (r *runner) succeeded(op Op, id string, at time.Time) {
 	if r.cfg.Succeeded != nil && id != "" {
 		r.cfg.Succeeded(op, id, at)
 	}
+}
+
+// checkoutForm is the body of every checkout: a payment session for one
+// line item priced inline, as a shop's cart sends it.
+var checkoutForm = url.Values{
+	"mode":                                   {"payment"},
+	"success_url":                            {"https://shop.example/success?session_id={CHECKOUT_SESSION_ID}"},
+	"cancel_url":                             {"https://shop.example/cart"},
+	"line_items[0][quantity]":                {"2"},
+	"line_items[0][price_data][currency]":    {"eur"},
+	"line_items[0][price_data][unit_amount]": {"1250"},
+	"line_items[0][price_data][product_data][name]": {"Apfel"},
+}.Encode()
+
+// checkoutPage is a created session's hosted page: its id and the secret
+// in its url that lets a customer's browser in.
+type checkoutPage struct{ id, key string }
+
+// payOnPage posts the hosted page's form as a customer's browser does
+// (no API key); Kassa answers by sending the customer on to the bank.
+func payOnPage(ctx context.Context, rt http.RoundTripper, baseURL, path, form string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(baseURL, "/")+path, strings.NewReader(form))
+	if err != nil {
+		return err
+	}
+	req.Header = http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
+	resp, err := rt.RoundTrip(req)
+	if err != nil {
+		return fmt.Errorf("transport: %w", err)
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode != http.StatusSeeOther {
+		return fmt.Errorf("POST checkout/pay: HTTP %d", resp.StatusCode)
+	}
+	return nil
 }
 
 // createConfirmForm is the body of every create_confirm: a Sofort payment
