@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -22,19 +23,29 @@ import (
 // page customers return to, and it signs its calls as Shopware does.
 type swShop struct {
 	t      *testing.T
-	k      *kassa
 	srv    *httptest.Server
 	base   string // the account's app endpoints
 	secret []byte
 
 	mu          sync.Mutex
-	transitions []string
+	transitions []string // as they arrive
+	// holdFirst, when set, keeps the first state transition call open
+	// until it is closed or Kassa goes away.
+	holdFirst chan struct{}
 }
 
 // installShopware starts the fake shop and runs the registration
-// handshake with Kassa.
+// handshake with an in-process Kassa.
 func installShopware(t *testing.T, k *kassa) *swShop {
-	s := &swShop{t: t, k: k, base: k.URL + "/shopware/" + k.Keys.ID}
+	appSecret := []byte(shopware.AppSecret(k.App.Gateway.Secrets, k.Keys.ID))
+	return registerShop(t, k.URL, k.Keys.ID, appSecret, k.Clock.Now(), nil)
+}
+
+// registerShop starts the fake shop (holding its first state transition
+// call open if holdFirst is set) and registers it with the Kassa at
+// kassaURL as the account's app, signing with appSecret at now.
+func registerShop(t *testing.T, kassaURL, accountID string, appSecret []byte, now time.Time, holdFirst chan struct{}) *swShop {
+	s := &swShop{t: t, base: kassaURL + "/shopware/" + accountID, holdFirst: holdFirst}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/oauth/token", func(w http.ResponseWriter, r *http.Request) {
 		var c map[string]string
@@ -52,7 +63,15 @@ func installShopware(t *testing.T, k *kassa) *swShop {
 		}
 		s.mu.Lock()
 		s.transitions = append(s.transitions, r.PathValue("id")+" "+r.PathValue("transition"))
+		first := len(s.transitions) == 1
 		s.mu.Unlock()
+		if first && s.holdFirst != nil {
+			select {
+			case <-s.holdFirst:
+			case <-r.Context().Done():
+				return
+			}
+		}
 		w.Write([]byte(`{}`))
 	})
 	mux.HandleFunc("GET /payment/finalize-transaction", func(w http.ResponseWriter, r *http.Request) {
@@ -63,19 +82,18 @@ func installShopware(t *testing.T, k *kassa) *swShop {
 	t.Cleanup(s.srv.Close)
 
 	// Registration and confirmation, signed as Shopware signs them.
-	appSecret := []byte(shopware.AppSecret(k.App.Gateway.Secrets, k.Keys.ID))
-	query := "shop-id=shop1&shop-url=" + s.srv.URL + "&timestamp=" + strconv.FormatInt(k.Clock.Now().Unix(), 10)
+	query := "shop-id=shop1&shop-url=" + s.srv.URL + "&timestamp=" + strconv.FormatInt(now.Unix(), 10)
 	status, body, _ := s.send("GET", s.base+"/registration?"+query, nil, map[string]string{shopware.HeaderAppSignature: shopware.Sign(appSecret, []byte(query))})
 	var reg struct {
 		Proof, Secret   string
 		ConfirmationURL string `json:"confirmation_url"`
 	}
 	json.Unmarshal(body, &reg)
-	if status != 200 || reg.Proof != shopware.Proof(appSecret, "shop1", s.srv.URL, shopware.AppName(k.Keys.ID)) {
+	if status != 200 || reg.Proof != shopware.Proof(appSecret, "shop1", s.srv.URL, shopware.AppName(accountID)) {
 		t.Fatalf("registration: %d %s", status, body)
 	}
 	s.secret = []byte(reg.Secret)
-	confirm := phpJSON(map[string]any{"apiKey": "SWIAKEY", "secretKey": "api-secret", "timestamp": k.Clock.Now().Unix(), "shopUrl": s.srv.URL, "shopId": "shop1"})
+	confirm := phpJSON(map[string]any{"apiKey": "SWIAKEY", "secretKey": "api-secret", "timestamp": now.Unix(), "shopUrl": s.srv.URL, "shopId": "shop1"})
 	if status, body, _ := s.send("POST", reg.ConfirmationURL, confirm, map[string]string{shopware.HeaderShopSignature: shopware.Sign(s.secret, confirm)}); status != 204 {
 		t.Fatalf("confirmation: %d %s", status, body)
 	}

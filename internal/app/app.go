@@ -151,8 +151,10 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if notifyInterval == 0 {
 		notifyInterval = cfg.TimerInterval
 	}
-	notifier := &paygateapi.Notifier{Gateway: gw, Logger: cfg.Logger, Interval: notifyInterval,
-		Client: delivery.NewClient(delivery.Config{Timeout: cfg.Webhooks.Timeout, ForbidPrivateAddresses: cfg.Webhooks.ForbidPrivateAddresses})}
+	// Paygate notifies and Shopware pushes go to merchants' URLs as webhooks
+	// do: the same timeout, and no private addresses where those are refused.
+	merchantClient := delivery.NewClient(delivery.Config{Timeout: cfg.Webhooks.Timeout, ForbidPrivateAddresses: cfg.Webhooks.ForbidPrivateAddresses})
+	notifier := &paygateapi.Notifier{Gateway: gw, Logger: cfg.Logger, Interval: notifyInterval, Client: merchantClient}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
@@ -169,7 +171,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		}
 		fmt.Fprintln(w, "ok")
 	})
-	pusher := &shopwareapp.Pusher{Store: st, Secrets: box, Clock: cfg.Clock, Logger: cfg.Logger}
+	pusher := &shopwareapp.Pusher{Store: st, Secrets: box, Clock: cfg.Clock, Logger: cfg.Logger, Client: merchantClient}
 	return &App{Config: cfg, Store: st, Gateway: gw, Handler: api.WithRequestID(measureRequests(registry, mux)), Sender: sender, Notifier: notifier,
 		Metrics: registry, ShopwarePusher: pusher}, nil
 }

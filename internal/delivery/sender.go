@@ -130,7 +130,7 @@ func New(cfg Config) *Sender {
 }
 
 // NewClient is the HTTP client Kassa calls merchants' servers with
-// (webhooks, Paygate notifies): cfg's timeout, no proxy, no redirects,
+// (webhooks, Paygate notifies, Shopware pushes): cfg's timeout, no proxy, no redirects,
 // and with ForbidPrivateAddresses no connection to a local address.
 func NewClient(cfg Config) *http.Client {
 	cfg = cfg.withDefaults()

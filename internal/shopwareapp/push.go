@@ -163,7 +163,8 @@ type Pusher struct {
 	Secrets *secrets.Box
 	Clock   clock.Clock
 	Logger  *slog.Logger
-	// Client makes the Admin API calls (default: a 10 s timeout).
+	// Client makes the Admin API calls (default: a 10 s timeout); its
+	// timeout also sets how long a push stays leased (see lease).
 	Client *http.Client
 	// Interval is how often due pushes are looked for (default 1 s).
 	Interval time.Duration
@@ -187,7 +188,21 @@ type cachedToken struct {
 // taken from the cache does not run out on its way to the shop.
 const tokenMargin = 30 * time.Second
 
-const pushLease = time.Minute
+// lease outlasts a push, token request and state transition each within
+// the client's timeout, by a margin: a push left by a dead instance is
+// sent again soon after it could no longer be on its way.
+func (p *Pusher) lease() time.Duration {
+	return 2*p.client().Timeout + 10*time.Second
+}
+
+func (p *Pusher) client() *http.Client {
+	if p.Client == nil {
+		return defaultClient
+	}
+	return p.Client
+}
+
+var defaultClient = &http.Client{Timeout: 10 * time.Second}
 
 // Run pushes until ctx ends.
 func (p *Pusher) Run(ctx context.Context) {
@@ -216,7 +231,7 @@ func (p *Pusher) PushDue(ctx context.Context) (int, error) {
 	var due []*shopware.Push
 	err := p.Store.Write(ctx, func(tx store.Tx) error {
 		var err error
-		due, err = tx.ClaimShopwarePushes(ctx, claim, now, now.Add(pushLease), 16)
+		due, err = tx.ClaimShopwarePushes(ctx, claim, now, now.Add(p.lease()), 16)
 		return err
 	})
 	if err != nil {
@@ -352,10 +367,6 @@ func (p *Pusher) newToken(ctx context.Context, base, key, secret string) (string
 }
 
 func (p *Pusher) post(ctx context.Context, target, token string, body []byte) (int, []byte, error) {
-	client := p.Client
-	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
-	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
 		return 0, nil, err
@@ -365,7 +376,7 @@ func (p *Pusher) post(ctx context.Context, target, token string, body []byte) (i
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	res, err := client.Do(req)
+	res, err := p.client().Do(req)
 	if err != nil {
 		return 0, nil, err
 	}
