@@ -42,8 +42,9 @@ func (a *acknowledged) count() int {
 // TestBinaryCrashLosesNothingAcknowledged kills Kassa with SIGKILL at a
 // random moment while clients create, complete and refund payments,
 // restarts it on the same database, and checks that everything a client
-// got a 2xx for is there, with its events, and that no payment has
-// refunds beyond its amount.
+// got a 2xx for is there, with its events, that no payment has refunds
+// beyond its amount, and that the balance moved with exactly the changes
+// that committed.
 //
 // On SQLite the writer starts the WAL over at 1 MB instead of 200 MB, and
 // the kill comes only after it has: the WAL a restart finds then begins
@@ -148,10 +149,18 @@ func payAndRefund(baseURL, sk string, ack *acknowledged, stop chan struct{}) {
 
 func checkAcknowledged(t *testing.T, sc *stripe.Client, ack *acknowledged) {
 	t.Helper()
+	booked := bookings(t, sc)
+	charges := 0 // completed payments, each booked once
 	for _, id := range ack.created {
 		pi, err := sc.V1PaymentIntents.Retrieve(ctx, id, nil)
 		if err != nil {
 			t.Fatalf("acknowledged intent %s after restart: %v", id, err)
+		}
+		if pi.Status == stripe.PaymentIntentStatusSucceeded {
+			charges++
+			if pi.LatestCharge == nil || !bookedOnce(booked, pi.LatestCharge.ID, stripe.BalanceTransactionTypeCharge, 2000) {
+				t.Fatalf("completed payment %s: its charge is not booked once for 2000: %v", id, pi.LatestCharge)
+			}
 		}
 		// A completion whose answer the kill cut off may have committed.
 		if pi.Status != stripe.PaymentIntentStatusSucceeded &&
@@ -167,9 +176,16 @@ func checkAcknowledged(t *testing.T, sc *stripe.Client, ack *acknowledged) {
 		}
 		stored[r.PaymentIntent.ID] += r.Amount
 		seen[r.ID] = true
+		if !bookedOnce(booked, r.ID, stripe.BalanceTransactionTypeRefund, -r.Amount) {
+			t.Fatalf("refund %s of %d is not booked once for %d: %v", r.ID, r.Amount, -r.Amount, booked[r.ID])
+		}
 		if amount, ok := ack.refunds[r.ID]; ok && amount != r.Amount {
 			t.Fatalf("refund %s of %d is stored as %d", r.ID, amount, r.Amount)
 		}
+	}
+	// Nothing booked beyond those: no entry of a change that did not commit.
+	if entries := len(booked); entries != charges+len(seen) {
+		t.Fatalf("%d sources booked, %d completed payments and %d refunds", entries, charges, len(seen))
 	}
 	for pi, sum := range stored {
 		if sum > 2000 {
@@ -205,6 +221,29 @@ func checkAcknowledged(t *testing.T, sc *stripe.Client, ack *acknowledged) {
 			t.Fatalf("acknowledged refund %s: stored %v, with its refund.created event %v", id, seen[id], events[id]["refund.created"])
 		}
 	}
+}
+
+// bookings are the account's balance transactions by their source (a
+// charge, a refund).
+func bookings(t *testing.T, sc *stripe.Client) map[string][]*stripe.BalanceTransaction {
+	t.Helper()
+	out := map[string][]*stripe.BalanceTransaction{}
+	for bt, err := range sc.V1BalanceTransactions.List(ctx, &stripe.BalanceTransactionListParams{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bt.Source == nil {
+			t.Fatalf("balance transaction %s has no source", bt.ID)
+		}
+		out[bt.Source.ID] = append(out[bt.Source.ID], bt)
+	}
+	return out
+}
+
+// bookedOnce: source has one balance transaction, of that type and amount.
+func bookedOnce(booked map[string][]*stripe.BalanceTransaction, source string, typ stripe.BalanceTransactionType, amount int64) bool {
+	bts := booked[source]
+	return len(bts) == 1 && bts[0].Type == typ && bts[0].Amount == amount
 }
 
 // walRestarts is how often the SQLite writer at baseURL has started the WAL
