@@ -42,7 +42,8 @@ func (a *checkoutsAcknowledged) count() int {
 // database, and checks that every acknowledged session is there as far as
 // it got: a payment sent on to the bank kept its Sofort intent, a
 // completed one is complete and paid with one checkout.session.completed
-// event, and no session is complete without its intent having succeeded.
+// event and its charge booked once, and no session is complete without
+// its intent having succeeded.
 func TestBinaryCrashLosesNoCheckout(t *testing.T) {
 	db := testdb.DSN(t)
 	var sk string // printed on the first start only
@@ -140,6 +141,7 @@ func checkCheckoutsAcknowledged(t *testing.T, sc *stripe.Client, ack *checkoutsA
 		}
 		completions[e.Data.Object["id"].(string)]++
 	}
+	booked, charges := bookings(t, sc), 0
 	for id, piID := range ack.intents {
 		cs, err := sc.V1CheckoutSessions.Retrieve(ctx, id, nil)
 		if err != nil {
@@ -169,5 +171,14 @@ func checkCheckoutsAcknowledged(t *testing.T, sc *stripe.Client, ack *checkoutsA
 		if want := map[bool]int{true: 1, false: 0}[complete]; completions[id] != want {
 			t.Fatalf("session %s (%s) has %d checkout.session.completed events", id, cs.Status, completions[id])
 		}
+		if complete {
+			charges++
+			if pi.LatestCharge == nil || !bookedOnce(booked, pi.LatestCharge.ID, stripe.BalanceTransactionTypeCharge, 2500) {
+				t.Fatalf("complete session %s: its charge is not booked once for 2500: %v", id, pi.LatestCharge)
+			}
+		}
+	}
+	if len(booked) != charges {
+		t.Fatalf("%d sources booked, %d sessions complete", len(booked), charges)
 	}
 }
