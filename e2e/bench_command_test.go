@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"image/png"
@@ -8,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -270,5 +272,63 @@ func TestBenchABScript(t *testing.T) {
 	refused := exec.Command("../scripts/bench-ab", bin, other, "--out", "x.json")
 	if output, err := refused.CombinedOutput(); err == nil || !strings.Contains(string(output), "--out is set by bench-ab itself") {
 		t.Errorf("--out: %v\n%s", err, output)
+	}
+}
+
+// scripts/bench-targets measures each published target and prints a
+// verdict that agrees with what its runs measured (here with --quick's
+// tiny loads, PostgreSQL included).
+func TestBenchTargetsScript(t *testing.T) {
+	if testdb.Postgres() {
+		t.Skip("bench-targets drives SQLite itself, and PostgreSQL through --postgres")
+	}
+	pg := cmp.Or(os.Getenv("KASSA_TEST_PG_URL"), testdb.DefaultPostgresURL)
+	cmd := exec.Command("../scripts/bench-targets", "--quick", "--postgres", pg)
+	cmd.Env = append(os.Environ(), "TMPDIR="+t.TempDir())
+	output, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, output)
+	}
+	text := string(output)
+	m := regexp.MustCompile(`(?s)\n== verdicts \(results in (\S+)\)\n(.*)$`).FindStringSubmatch(text)
+	if m == nil {
+		t.Fatalf("no verdicts\n%s", text)
+	}
+	dir, verdicts := m[1], strings.Split(strings.TrimSpace(m[2]), "\n")
+	if len(verdicts) != 5 {
+		t.Fatalf("%d verdicts, want 5:\n%s", len(verdicts), m[2])
+	}
+	read := func(name string) loadgen.Result {
+		var res loadgen.Result
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err == nil {
+			err = json.Unmarshal(data, &res)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	// Each verdict names what its run measured, and judges it by the target.
+	met := func(ok bool) string { return map[bool]string{true: ": met (", false: ": not met ("}[ok] }
+	t1 := read("t1.json")
+	if want := fmt.Sprintf("%sp99 %.2f ms, %d errors, %d dropped)", met(t1.All.P99 < 20 && t1.All.Errors == 0 && t1.Dropped == 0), t1.All.P99, t1.All.Errors, t1.Dropped); !strings.Contains(verdicts[0], want) {
+		t.Errorf("verdict %q lacks %q", verdicts[0], want)
+	}
+	t2 := read("t2.json")
+	if h := t2.Webhooks; h == nil || !strings.Contains(verdicts[1], fmt.Sprintf("%slag p99 %.2f ms, %d undelivered)", met(h.P99 < 1000 && h.Undelivered == 0), h.P99, h.Undelivered)) {
+		t.Errorf("verdict %q, webhooks %+v", verdicts[1], h)
+	}
+	if !regexp.MustCompile(`^3\. .*: (met|not met) \(p50: retrieve [0-9.]+→[0-9.]+ µs \([-+][0-9]+%\) list [0-9.]+→[0-9.]+ µs \([-+][0-9]+%\) list_after [0-9.]+→[0-9.]+ µs \([-+][0-9]+%\)\)$`).MatchString(verdicts[2]) {
+		t.Errorf("verdict %q", verdicts[2])
+	}
+	if t4 := read("t4.json"); t4.Memory == nil || !strings.Contains(verdicts[3], fmt.Sprintf("%.1f MiB at the end, %.1f MiB at most", float64(t4.Memory.EndKB)/1024, float64(t4.Memory.MaxKB)/1024)) {
+		t.Errorf("verdict %q, memory %+v", verdicts[3], t4.Memory)
+	}
+	if dbs, _ := filepath.Glob(filepath.Join(dir, "*.db*")); len(dbs) != 0 {
+		t.Errorf("databases left behind: %v", dbs)
+	}
+	if !regexp.MustCompile(`^5\. PostgreSQL create\+confirm \(stated\): instances=1 [0-9.]+/s instances=2 [0-9.]+/s$`).MatchString(verdicts[4]) {
+		t.Errorf("verdict %q", verdicts[4])
 	}
 }
