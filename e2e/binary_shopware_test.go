@@ -1,13 +1,10 @@
 package e2e
 
 import (
-	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
 	"time"
 
@@ -34,20 +31,7 @@ func TestBinaryCrashLosesNoShopwarePush(t *testing.T) {
 	s := registerShop(t, p.URL, acct["id"], appSecret, time.Now(), release)
 
 	o := swOrder{id: "ot-crash", method: "bank_transfer_id", total: "150000.0", currency: "IDR", country: "ID"}
-	redirect := s.call("/pay", o, s.returnURL(o), nil)["redirectUrl"]
-	if !strings.HasPrefix(redirect, p.URL+"/sandbox/pay/") {
-		t.Fatalf("pay answered redirect %q", redirect)
-	}
-	b := newBrowser(t)
-	if page := b.post(redirect+"/transfer/bank", url.Values{"bank": {"bca"}}); page.Status != http.StatusSeeOther {
-		t.Fatalf("choose bank: %d", page.Status)
-	}
-	if fin := s.call("/finalize", o, nil, nil); fin["status"] != "process" {
-		t.Fatalf("finalize answered %v; want process", fin)
-	}
-	if page := b.post(redirect+"/transfer/pay", nil); page.Status != http.StatusSeeOther {
-		t.Fatalf("transfer: %d %s", page.Status, page.Body)
-	}
+	s.payByLateTransfer(p.URL, o)
 	waitFor(t, time.Minute, "the first push", func() bool { return len(s.pushed()) == 1 })
 	pushedAt := time.Now()
 	p.kill() // the push is still open: the shop has not answered

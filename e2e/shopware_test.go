@@ -158,6 +158,29 @@ func (s *swShop) call(path string, o swOrder, returnURL any, requestData map[str
 	return ans
 }
 
+// payByLateTransfer is a bank transfer order paid after finalize: pay
+// sends the customer to the sandbox bank at kassaURL, they choose a bank,
+// the shop finalizes while the transfer is outstanding (process), then the
+// transfer arrives.
+func (s *swShop) payByLateTransfer(kassaURL string, o swOrder) {
+	s.t.Helper()
+	pay := s.call("/pay", o, s.returnURL(o), nil)
+	redirect := pay["redirectUrl"]
+	if !strings.HasPrefix(redirect, kassaURL+"/sandbox/pay/") {
+		s.t.Fatalf("pay answered %v", pay)
+	}
+	b := newBrowser(s.t)
+	if p := b.post(redirect+"/transfer/bank", url.Values{"bank": {"bca"}}); p.Status != http.StatusSeeOther {
+		s.t.Fatalf("choose bank: %d", p.Status)
+	}
+	if fin := s.call("/finalize", o, nil, nil); fin["status"] != "process" {
+		s.t.Fatalf("finalize answered %v; want process", fin)
+	}
+	if p := b.post(redirect+"/transfer/pay", nil); p.Status != http.StatusSeeOther {
+		s.t.Fatalf("transfer: %d %s", p.Status, p.Body)
+	}
+}
+
 func (s *swShop) pushed() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -173,21 +196,7 @@ func TestShopwareLateBankTransfer(t *testing.T) {
 	k := start(t)
 	s := installShopware(t, k)
 	o := swOrder{id: "ot1", method: "bank_transfer_id", total: "150000.0", currency: "IDR", country: "ID"}
-	pay := s.call("/pay", o, s.returnURL(o), nil)
-	redirect := pay["redirectUrl"]
-	if !strings.HasPrefix(redirect, k.URL+"/sandbox/pay/") {
-		t.Fatalf("pay answered %v", pay)
-	}
-	b := newBrowser(t)
-	if p := b.post(redirect+"/transfer/bank", url.Values{"bank": {"bca"}}); p.Status != http.StatusSeeOther {
-		t.Fatalf("choose bank: %d", p.Status)
-	}
-	if fin := s.call("/finalize", o, nil, nil); fin["status"] != "process" {
-		t.Fatalf("finalize answered %v; want process", fin)
-	}
-	if p := b.post(redirect+"/transfer/pay", nil); p.Status != http.StatusSeeOther {
-		t.Fatalf("transfer: %d %s", p.Status, p.Body)
-	}
+	s.payByLateTransfer(k.URL, o)
 	eventually(t, "the paid transition in the shop", func() bool {
 		got := s.pushed()
 		return len(got) == 1 && got[0] == "ot1 paid"

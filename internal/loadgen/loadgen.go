@@ -285,12 +285,7 @@ func (r *runner) do(ctx context.Context, op Op) error {
 		r.mu.Unlock()
 		return nil
 	case OpComplete:
-		r.mu.Lock()
-		var id string
-		if n := len(r.created); n > 0 {
-			id, r.created = r.created[n-1], r.created[:n-1]
-		}
-		r.mu.Unlock()
+		id := takeNewest(&r.mu, &r.created)
 		if id == "" {
 			return r.fallback(ctx)
 		}
@@ -356,12 +351,7 @@ func (r *runner) do(ctx context.Context, op Op) error {
 		r.mu.Unlock()
 		return nil
 	case OpCheckoutPay:
-		r.mu.Lock()
-		var s checkoutPage
-		if n := len(r.sessions); n > 0 {
-			s, r.sessions = r.sessions[n-1], r.sessions[:n-1]
-		}
-		r.mu.Unlock()
+		s := takeNewest(&r.mu, &r.sessions)
 		if s.id == "" {
 			return r.fallback(ctx)
 		}
@@ -369,6 +359,18 @@ func (r *runner) do(ctx context.Context, op Op) error {
 		return payOnPage(ctx, r.cfg.Transport, r.cfg.BaseURL, "/checkout/pay/"+s.id, form)
 	}
 	return fmt.Errorf("loadgen: unknown op %s", op)
+}
+
+// takeNewest removes the newest of items and returns it, or the zero
+// value if there is none.
+func takeNewest[T any](mu *sync.Mutex, items *[]T) T {
+	mu.Lock()
+	defer mu.Unlock()
+	var newest T
+	if n := len(*items); n > 0 {
+		newest, *items = (*items)[n-1], (*items)[:n-1]
+	}
+	return newest
 }
 
 // fallback is what an operation does before there is an intent to act on.
