@@ -188,9 +188,9 @@ type cachedToken struct {
 // taken from the cache does not run out on its way to the shop.
 const tokenMargin = 30 * time.Second
 
-// lease outlasts a push, token request and state transition each within
-// the client's timeout, by a margin: a push left by a dead instance is
-// sent again soon after it could no longer be on its way.
+// lease outlasts one push, its token request and state transition each
+// within the client's timeout, by a margin: a push left by a dead
+// instance is sent again soon after it could no longer be on its way.
 func (p *Pusher) lease() time.Duration {
 	return 2*p.client().Timeout + 10*time.Second
 }
@@ -224,24 +224,26 @@ func (p *Pusher) Run(ctx context.Context) {
 	}
 }
 
-// PushDue sends the pushes due now and returns how many it sent (or tried).
+// PushDue sends the pushes due now and returns how many it sent (or
+// tried). It leases them one at a time, each for as long as one push can
+// take: a batch sent in turn could outlast its lease behind a shop that
+// hangs, and another instance would then send the rest again.
 func (p *Pusher) PushDue(ctx context.Context) (int, error) {
-	claim := ids.Random(24)
-	now := p.Clock.Now()
-	var due []*shopware.Push
-	err := p.Store.Write(ctx, func(tx store.Tx) error {
-		var err error
-		due, err = tx.ClaimShopwarePushes(ctx, claim, now, now.Add(p.lease()), 16)
-		return err
-	})
-	if err != nil {
-		return 0, err
+	for tried := 0; ; tried++ {
+		claim := ids.Random(24)
+		now := p.Clock.Now()
+		var due []*shopware.Push
+		err := p.Store.Write(ctx, func(tx store.Tx) error {
+			var err error
+			due, err = tx.ClaimShopwarePushes(ctx, claim, now, now.Add(p.lease()), 1)
+			return err
+		})
+		if err != nil || len(due) == 0 {
+			return tried, err
+		}
+		sendErr, permanent := p.send(ctx, due[0])
+		p.record(ctx, due[0], sendErr, permanent)
 	}
-	for _, push := range due {
-		sendErr, permanent := p.send(ctx, push)
-		p.record(ctx, push, sendErr, permanent)
-	}
-	return len(due), nil
 }
 
 func (p *Pusher) record(ctx context.Context, push *shopware.Push, sendErr error, permanent bool) {

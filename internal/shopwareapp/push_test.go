@@ -26,6 +26,10 @@ type adminAPI struct {
 	failNext    int // answer 503 to this many transition calls first
 	refuse      bool
 	transitions []string // "transactionID paid"
+	// held, when set, gets each state transition call as it arrives, which
+	// is answered only once release is closed.
+	held    chan string
+	release chan struct{}
 	// token is the one access token the API accepts; tokens counts how
 	// many times one was asked for.
 	token  string
@@ -82,6 +86,10 @@ func newAdminAPI(t *testing.T, key, secret string) *adminAPI {
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
+		if a.held != nil {
+			a.held <- r.PathValue("id")
+			<-a.release
+		}
 		a.mu.Lock()
 		defer a.mu.Unlock()
 		if a.failNext > 0 {
@@ -132,13 +140,14 @@ func (e *env) pushes() []*shopware.Push {
 // virtual account and returns (finalize: process), then transfers.
 func transferLater(t *testing.T, e *env, s *fakeShop, o order) {
 	t.Helper()
+	before := len(e.pushes())
 	ans := s.pay(o)
 	c := newCustomer(t)
 	account := c.follow(c.submit(c.get(ans.RedirectURL), "/transfer/bank", url.Values{"bank": {"bca"}}))
 	if got := s.finalize(o, ""); got != (paymentAnswer{Status: "process"}) {
 		t.Fatalf("finalize answered %+v; want process", got)
 	}
-	if n := len(e.pushes()); n != 0 {
+	if n := len(e.pushes()) - before; n != 0 {
 		t.Fatalf("%d pushes before the transfer", n)
 	}
 	done := c.submit(account, "/transfer/pay", nil)
@@ -189,6 +198,50 @@ func TestLateBankTransferReachesPaidThroughTheAdminAPI(t *testing.T) {
 	e.pusher.PushDue(t.Context())
 	if got := admin.recorded(); len(got) != 1 {
 		t.Errorf("the transition was pushed %d times", len(got))
+	}
+}
+
+// Pushes are leased one at a time, each for as long as one push may take:
+// while the shop holds one open, the next is not leased yet, so a batch
+// behind a slow shop never outlasts its lease.
+func TestPushesAreLeasedOneAtATime(t *testing.T) {
+	e := newEnv(t)
+	s, admin := e.installWithAdminAPI("shopL")
+	admin.held, admin.release = make(chan string, 2), make(chan struct{})
+	for _, id := range []string{"tx-lease-1", "tx-lease-2"} {
+		transferLater(t, e, s, order{transactionID: id, number: "N-" + id, method: "bank_transfer_id", total: "150000", currency: "IDR", country: "ID"})
+	}
+	pushed := make(chan int)
+	go func() {
+		n, err := e.pusher.PushDue(t.Context())
+		if err != nil {
+			t.Error(err)
+		}
+		pushed <- n
+	}()
+	first := <-admin.held
+	leased := map[string]time.Time{}
+	for _, p := range e.pushes() {
+		leased[p.TransactionID] = p.LeaseUntil
+	}
+	second := map[string]string{"tx-lease-1": "tx-lease-2", "tx-lease-2": "tx-lease-1"}[first]
+	if want := e.clock.Now().Add(2*e.pusher.client().Timeout + 10*time.Second); !leased[first].Equal(want) || !leased[second].IsZero() {
+		t.Errorf("while %s is held: leases %v; want %s until %v and %s not leased", first, leased, first, want, second)
+	}
+	close(admin.release)
+	select {
+	case got := <-admin.held:
+		if got != second {
+			t.Errorf("second push for %s; want %s", got, second)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no push for %s after the first", second)
+	}
+	if n := <-pushed; n != 2 {
+		t.Fatalf("PushDue = %d; want 2", n)
+	}
+	if got := admin.recorded(); len(got) != 2 {
+		t.Fatalf("the Admin API recorded %v", got)
 	}
 }
 
