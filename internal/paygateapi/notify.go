@@ -1,6 +1,7 @@
 package paygateapi
 
 import (
+	"cmp"
 	"context"
 	"io"
 	"log/slog"
@@ -8,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"kassa/internal/gateway"
@@ -66,7 +68,10 @@ func (n *Notifier) Run(ctx context.Context) {
 }
 
 // SendDue sends the notifies due now, one leased batch at a time, and
-// returns how many tries it recorded.
+// returns how many tries it recorded. A batch's notifies are posted side
+// by side: the batch then takes one timeout at most, within its lease,
+// however many of its shops hang (posted in turn, the last ones would
+// outlive the lease and another instance could post them again).
 func (n *Notifier) SendDue(ctx context.Context) (int, error) {
 	sent := 0
 	for {
@@ -75,18 +80,29 @@ func (n *Notifier) SendDue(ctx context.Context) (int, error) {
 		if err != nil || len(due) == 0 {
 			return sent, err
 		}
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		var failed error
 		for _, p := range due {
-			answered, failure := n.post(ctx, p)
-			applied, err := n.Gateway.RecordPaygateNotify(ctx, p.PayID, claim, answered, failure)
-			if err != nil {
-				return sent, err
-			}
-			if applied {
-				sent++
-			}
-			if !answered {
-				n.Logger.Warn("paygate: notify refused", "pay_id", p.PayID, "url", p.URLNotify, "try", p.Notify.Attempts+1, "problem", failure)
-			}
+			wg.Go(func() {
+				answered, failure := n.post(ctx, p)
+				applied, err := n.Gateway.RecordPaygateNotify(ctx, p.PayID, claim, answered, failure)
+				if !answered {
+					n.Logger.Warn("paygate: notify refused", "pay_id", p.PayID, "url", p.URLNotify, "try", p.Notify.Attempts+1, "problem", failure)
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err != nil:
+					failed = cmp.Or(failed, err)
+				case applied:
+					sent++
+				}
+			})
+		}
+		wg.Wait()
+		if failed != nil {
+			return sent, failed
 		}
 	}
 }
