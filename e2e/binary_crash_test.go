@@ -65,29 +65,14 @@ func TestBinaryCrashLosesNothingAcknowledged(t *testing.T) {
 			sk = p.key("sk")
 		}
 		before := len(ack.created)
-		stop := make(chan struct{})
-		var wg sync.WaitGroup
-		for range 8 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				payAndRefund(p.URL, sk, ack, stop)
-			}()
-		}
-		// Kill at a random moment once work is under way (a loaded
-		// machine can take a while to answer the first request).
+		killAndWait := workUntilKilled(p, 8, func(stop chan struct{}) { payAndRefund(p.URL, sk, ack, stop) })
 		restarted := func() bool { return !onSQLite || walRestarts(t, p.URL) > 0 }
-		for deadline := time.Now().Add(30 * time.Second); (ack.count() == before || !restarted()) && time.Now().Before(deadline); {
-			time.Sleep(10 * time.Millisecond)
-		}
-		time.Sleep(time.Duration(rand.IntN(500)) * time.Millisecond)
+		awaitKillMoment(func() bool { return ack.count() > before && restarted() })
 		restarts := 0
 		if onSQLite {
 			restarts = walRestarts(t, p.URL)
 		}
-		p.kill()
-		close(stop)
-		wg.Wait()
+		killAndWait()
 		if ack.count() == before {
 			t.Fatalf("round %d: no request was acknowledged before the kill", round)
 		}
@@ -100,6 +85,31 @@ func TestBinaryCrashLosesNothingAcknowledged(t *testing.T) {
 			round, len(ack.created), len(ack.succeeded), len(ack.refunds), restarts)
 		p.kill()
 	}
+}
+
+// workUntilKilled runs n copies of work against p; the function it
+// returns kills p with SIGKILL, then stops the copies and waits for them.
+func workUntilKilled(p *process, n int, work func(stop chan struct{})) (killAndWait func()) {
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() { work(stop) })
+	}
+	return func() {
+		p.kill()
+		close(stop)
+		wg.Wait()
+	}
+}
+
+// awaitKillMoment waits until work is under way (underWay holds; at most
+// 30 s, as a loaded machine can take a while to answer the first
+// request), then a random moment more.
+func awaitKillMoment(underWay func() bool) {
+	for deadline := time.Now().Add(30 * time.Second); !underWay() && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(time.Duration(rand.IntN(500)) * time.Millisecond)
 }
 
 // payAndRefund creates and confirms a 20.00 EUR Sofort payment, completes
