@@ -191,7 +191,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		*perEndpoint = n
 	}
 	forbidPrivate := fs.Bool("webhook-forbid-private", os.Getenv("KASSA_WEBHOOK_FORBID_PRIVATE") == "true",
-		"refuse webhook URLs on loopback, private and link-local addresses (KASSA_WEBHOOK_FORBID_PRIVATE=true)")
+		"refuse webhook URLs, Paygate notify URLs and Shopware shop URLs on loopback, private and link-local addresses, and connections to them (KASSA_WEBHOOK_FORBID_PRIVATE=true)")
 	if v := os.Getenv("KASSA_WEBHOOK_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil {

@@ -126,7 +126,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	acquirer := &sandbox.Acquirer{PublicURL: cfg.PublicURL, RefundDelay: max(cfg.RefundDelay, 0)}
 	gw := &gateway.Gateway{Store: st, Acquirer: acquirer, Clock: cfg.Clock, Ledger: books,
-		Secrets: box, ForbidPrivateWebhooks: cfg.Webhooks.ForbidPrivateAddresses, PublicURL: cfg.PublicURL}
+		Secrets: box, ForbidPrivateAddresses: cfg.Webhooks.ForbidPrivateAddresses, PublicURL: cfg.PublicURL}
 
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

@@ -49,9 +49,11 @@ type Gateway struct {
 	Clock    clock.Clock
 	// Secrets seals webhook signing secrets at rest.
 	Secrets *secrets.Box
-	// ForbidPrivateWebhooks refuses endpoint URLs on local addresses (the
-	// sender also refuses to connect to them).
-	ForbidPrivateWebhooks bool
+	// ForbidPrivateAddresses refuses URLs Kassa is to call (webhook
+	// endpoints, Paygate's URLNotify, Shopware shops) on local addresses
+	// (ForbiddenDestination); the clients that call them also refuse to
+	// connect to such addresses.
+	ForbidPrivateAddresses bool
 	// PublicURL is where customers reach Kassa (hosted checkout pages).
 	PublicURL string
 	// Ledger books movements of money; nil means ledger.Default().

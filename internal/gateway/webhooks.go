@@ -27,10 +27,21 @@ func (g *Gateway) CreateWebhookEndpoint(ctx context.Context, tx store.Tx, c *Cal
 }
 
 func (g *Gateway) checkPublic(e *webhooks.Endpoint) error {
-	if !g.ForbidPrivateWebhooks {
+	if !g.ForbidPrivateAddresses {
 		return nil
 	}
 	return webhooks.CheckPublicURL(e.URL)
+}
+
+// ForbiddenDestination reports whether Kassa must refuse to call raw,
+// known from the URL alone: with ForbidPrivateAddresses, a host that is
+// local (webhooks.LocalHost). It returns the host, to name in a refusal.
+// Names that resolve to local addresses are refused when connecting.
+func (g *Gateway) ForbiddenDestination(raw string) (host string, forbidden bool) {
+	if !g.ForbidPrivateAddresses {
+		return "", false
+	}
+	return webhooks.LocalHost(raw)
 }
 
 // WebhookSecret opens an endpoint's signing secret, for signing deliveries.

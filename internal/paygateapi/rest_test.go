@@ -144,3 +144,28 @@ func TestRESTRefusals(t *testing.T) {
 		t.Errorf("another merchant read the payment: %d %v", status, got)
 	}
 }
+
+// TestNotifyOnALocalAddressIsRefused: when Kassa may not call local
+// addresses, a URLNotify on one is refused with the payment request (not
+// first when the notify fails), while the customer's URLSuccess and
+// URLFailure may point anywhere.
+func TestNotifyOnALocalAddressIsRefused(t *testing.T) {
+	f := setup(t, false)
+	f.gw.ForbidPrivateAddresses = true
+	mid, key := f.creds.MerchantID, f.creds.HMACKey
+	for _, notify := range []string{"https://10.0.0.8/notify", "https://localhost/notify", "https://[::1]/notify", "https://169.254.169.254/notify"} {
+		body := strings.Replace(restBody, "https://shop.example/notify", notify, 1)
+		status, _, out := f.rest(t, "POST", "/api/v1/payments", mid, key, body)
+		if status != http.StatusBadRequest || out["code"] != "20160018" || out["field"] != "urls.notify" ||
+			!strings.Contains(out["description"].(string), "private or local") {
+			t.Errorf("notify %s: %d %v", notify, status, out)
+		}
+	}
+	if n := f.intents(t); n != 0 {
+		t.Fatalf("refused requests made %d intents", n)
+	}
+	body := strings.NewReplacer("https://shop.example/ok", "https://192.168.1.5/ok", "https://shop.example/fail", "https://localhost/fail").Replace(restBody)
+	if status, _, out := f.rest(t, "POST", "/api/v1/payments", mid, key, body); status != http.StatusCreated {
+		t.Fatalf("local URLSuccess and URLFailure: %d %v", status, out)
+	}
+}

@@ -60,6 +60,10 @@ func (s *Server) startSofort(ctx context.Context, m *paygate.Merchant, form payg
 			return nil, "", err
 		}
 	}
+	// Kassa calls URLNotify itself; the other two are the customer's.
+	if host, forbidden := s.Gateway.ForbiddenDestination(form["URLNotify"]); forbidden {
+		return nil, "", paygate.FieldError(paygate.ModuleNotAllowed, "URLNotify", "this Kassa does not call private or local addresses ("+host+")")
+	}
 	if replay, err := s.Gateway.ReplayPaygateReqID(ctx, m.MerchantID, form["ReqId"]); err != nil || replay != nil {
 		return replay, "", err
 	}

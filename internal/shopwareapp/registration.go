@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -43,6 +44,10 @@ func (s *Server) registration(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.fresh(q.Get("timestamp")); err != nil {
+		s.refuse(w, r, "registration", err, attrs...)
+		return
+	}
+	if err := s.checkShopURL("shop-url", shopURL); err != nil {
 		s.refuse(w, r, "registration", err, attrs...)
 		return
 	}
@@ -101,6 +106,20 @@ func (s *Server) fresh(timestamp string) error {
 	return nil
 }
 
+// checkShopURL refuses a shop URL Kassa could not call back (the Admin
+// API pushes): anything but an absolute http or https URL with a host,
+// and, when Kassa may not call local addresses, a host known to be one.
+func (s *Server) checkShopURL(field, raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" || u.User != nil {
+		return badRequest(field + " must be an http or https URL with a host and no credentials")
+	}
+	if host, forbidden := s.Gateway.ForbiddenDestination(raw); forbidden {
+		return badRequest(field + ": this Kassa does not call private or local addresses (" + host + ")")
+	}
+	return nil
+}
+
 // confirmationBody is what Shopware posts to the confirmation URL.
 type confirmationBody struct {
 	APIKey    string      `json:"apiKey"`
@@ -140,6 +159,9 @@ func (s *Server) confirmation(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		if err := s.fresh(c.Timestamp.String()); err != nil {
+			return err
+		}
+		if err := s.checkShopURL("shopUrl", c.ShopURL); err != nil {
 			return err
 		}
 		shop.SealedSecret, shop.PendingSealedSecret = shop.PendingSealedSecret, nil

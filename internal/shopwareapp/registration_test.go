@@ -72,6 +72,8 @@ func TestRegistrationRefusals(t *testing.T) {
 		{"replayed after the window", stale, e.appSecret, http.StatusUnauthorized, "timestamp"},
 		{"no shop id", "shop-url=https://shopC.example&timestamp=" + itoa(now), e.appSecret, http.StatusBadRequest, "shop-id"},
 		{"timestamp not a number", "shop-id=shopC&shop-url=https://shopC.example&timestamp=soon", e.appSecret, http.StatusBadRequest, "timestamp"},
+		{"shop URL not http", "shop-id=shopC&shop-url=javascript:alert(1)&timestamp=" + itoa(now), e.appSecret, http.StatusBadRequest, "shop-url"},
+		{"shop URL without a host", "shop-id=shopC&shop-url=https:///shop&timestamp=" + itoa(now), e.appSecret, http.StatusBadRequest, "shop-url"},
 	}
 	for _, tt := range tests {
 		res := s.register(tt.query, tt.key, "")
@@ -87,6 +89,43 @@ func TestRegistrationRefusals(t *testing.T) {
 	}
 	// Nothing was stored by any refused registration.
 	assertNoShop(t, e, "shopC")
+}
+
+// TestLocalShopsRefusedWhenKassaMayNotCallThem: with private addresses
+// forbidden, a shop on one is refused at registration and at
+// confirmation (Kassa could never push to it), and nothing changes.
+func TestLocalShopsRefusedWhenKassaMayNotCallThem(t *testing.T) {
+	e := newEnv(t)
+	e.gw.ForbidPrivateAddresses = true
+	for _, local := range []string{"http://127.0.0.1:8000", "http://shop.localhost", "https://10.1.2.3/shop", "http://[fd00::1]"} {
+		s := e.newShop("shopL")
+		s.url = local
+		res := s.register(s.registrationQuery(), e.appSecret, "")
+		if res.status != http.StatusBadRequest || !strings.Contains(errorOf(t, res), "private or local addresses") {
+			t.Errorf("registration of %s: %d %s", local, res.status, res.body)
+		}
+	}
+	assertNoShop(t, e, "shopL")
+
+	s := e.newShop("shopM")
+	res := s.register(s.registrationQuery(), e.appSecret, "")
+	if res.status != http.StatusOK {
+		t.Fatalf("registration of %s: %d %s", s.url, res.status, res.body)
+	}
+	var reg registration
+	json.Unmarshal(res.body, &reg)
+	pending := e.shop("shopM")
+	s.url = "http://192.168.0.10"
+	if res := s.confirm(reg.ConfirmationURL, reg.Secret, ""); res.status != http.StatusBadRequest || !strings.Contains(errorOf(t, res), "shopurl: this kassa does not call private") {
+		t.Errorf("confirmation with a local shopUrl: %d %s", res.status, res.body)
+	}
+	if after := e.shop("shopM"); !reflect.DeepEqual(after, pending) {
+		t.Errorf("the refused confirmation changed the shop:\n%+v\n%+v", pending, after)
+	}
+	s.url = "https://shopM.example"
+	if res := s.confirm(reg.ConfirmationURL, reg.Secret, ""); res.status != http.StatusNoContent {
+		t.Fatalf("confirmation: %d %s", res.status, res.body)
+	}
 }
 
 func TestConfirmationRefusals(t *testing.T) {

@@ -201,18 +201,28 @@ func ForbiddenIP(ip net.IP) bool {
 var sharedAddressSpace = &net.IPNet{IP: net.IPv4(100, 64, 0, 0), Mask: net.CIDRMask(10, 32)}
 
 // CheckPublicURL refuses, when an endpoint is saved, URLs whose host is
-// already known to be local: "localhost" names and forbidden IP literals.
-// Names resolving to such addresses are refused when connecting.
+// already known to be local (LocalHost). Names resolving to such
+// addresses are refused when connecting.
 func CheckPublicURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil {
+	if _, err := url.Parse(raw); err != nil {
 		return CheckURL(raw)
 	}
-	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
-	ip := net.ParseIP(host)
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") || (ip != nil && ForbiddenIP(ip)) {
+	if host, local := LocalHost(raw); local {
 		return &payments.Error{Code: "url_invalid", Param: "url",
 			Message: "Invalid URL: this Kassa does not send webhooks to private or local addresses (" + host + ")."}
 	}
 	return nil
+}
+
+// LocalHost reports whether the URL raw names a host known to be local
+// without a lookup: a "localhost" name or a forbidden IP literal. It
+// returns the host, to name in a refusal.
+func LocalHost(raw string) (host string, local bool) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", false
+	}
+	host = strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
+	ip := net.ParseIP(host)
+	return host, host == "localhost" || strings.HasSuffix(host, ".localhost") || (ip != nil && ForbiddenIP(ip))
 }

@@ -186,3 +186,19 @@ func TestForbiddenIP(t *testing.T) {
 		}
 	}
 }
+
+func TestLocalHost(t *testing.T) {
+	for raw, want := range map[string]bool{
+		"https://localhost/hook": true, "http://LOCALHOST.:8080": true, "http://shop.localhost/x": true,
+		"http://127.0.0.1:9000/": true, "https://[::1]/": true, "https://169.254.169.254/latest": true,
+		"https://10.0.0.8": true, "https://shop.example/hook": false, "https://93.184.216.34/": false,
+		"https://localhost.example/": false, "://nope": false,
+	} {
+		if _, got := LocalHost(raw); got != want {
+			t.Errorf("LocalHost(%q) = %v", raw, got)
+		}
+		if err := CheckPublicURL(raw); want && err == nil {
+			t.Errorf("CheckPublicURL(%q) accepted a local host", raw)
+		}
+	}
+}
