@@ -28,22 +28,7 @@ func TestBinaryCrashLosesNoWebhook(t *testing.T) {
 		t.Fatal(err)
 	}
 	for round := range 2 {
-		// A slow receiver during the burst: the kill finds requests in
-		// flight, whose leases the dead process never releases, and the
-		// receiver does not count them as delivered. Events committed in the
-		// last 100 ms before the kill are therefore never delivered by then,
-		// however fast delivery keeps up with the burst.
-		r.delay.Store(int64(100 * time.Millisecond))
-		killAndWait := workUntilKilled(p, 8, createUntilStopped(stripeClient(p.URL, sk)))
-		time.Sleep(300 * time.Millisecond)
-		// The burst's deliveries go to the sender with their writes, leased
-		// at insert: the kill must find such deliveries in flight and
-		// waiting, not only claimed ones (on a slow machine the first may
-		// take longer than the 300 ms).
-		handedToSender(t, p)
-		killAndWait()
-		delivered := len(r.acknowledged())
-		r.delay.Store(0)
+		delivered := killMidDelivery(t, p, sk, r)
 
 		p = runKassa(t, db, flags...)
 		committed := committedEvents(t, stripeClient(p.URL, sk))
@@ -58,6 +43,28 @@ func TestBinaryCrashLosesNoWebhook(t *testing.T) {
 	// once the leases run out, and recorded.
 	awaitNothingOwed(t, stripeClient(p.URL, sk))
 	t.Logf("all recorded; %d requests for %d events (at least once)", len(r.received()), len(r.acknowledged()))
+}
+
+// killMidDelivery kills p (SIGKILL) in a burst of payments whose webhooks
+// go to r, and returns how many events r had acknowledged by then.
+//
+// The receiver is slow during the burst: the kill finds requests in
+// flight, whose leases the dead process never releases, and the receiver
+// does not count them as delivered. Events committed in the last 100 ms
+// before the kill are therefore never delivered by then, however fast
+// delivery keeps up with the burst. The burst's deliveries go to the
+// sender with their writes, leased at insert: the kill must find such
+// deliveries in flight and waiting, not only claimed ones (on a slow
+// machine the first may take longer than 300 ms).
+func killMidDelivery(t *testing.T, p *process, sk string, r *receiver) (delivered int) {
+	t.Helper()
+	r.delay.Store(int64(100 * time.Millisecond))
+	defer r.delay.Store(0)
+	killAndWait := workUntilKilled(p, 8, createUntilStopped(stripeClient(p.URL, sk)))
+	time.Sleep(300 * time.Millisecond)
+	handedToSender(t, p)
+	killAndWait()
+	return len(r.acknowledged())
 }
 
 // createUntilStopped is work for workUntilKilled: Sofort payments created
@@ -167,13 +174,7 @@ func TestBinaryKilledInstanceLeavesNoWebhookOwed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.delay.Store(int64(100 * time.Millisecond)) // requests in flight when the kill comes
-	killAndWait := workUntilKilled(doomed, 8, createUntilStopped(stripeClient(doomed.URL, sk)))
-	time.Sleep(300 * time.Millisecond)
-	handedToSender(t, doomed)
-	killAndWait()
-	delivered := len(r.acknowledged())
-	r.delay.Store(0)
+	delivered := killMidDelivery(t, doomed, sk, r)
 
 	sc := stripeClient(survivor.URL, sk)
 	committed := committedEvents(t, sc)
