@@ -30,17 +30,12 @@ func TestBinaryBenchMeasuresWebhooksAndMemory(t *testing.T) {
 	dsn := testdb.DSN(t)
 	p := runKassa(t, dsn)
 	sk := p.key("sk")
-	bin, err := kassaBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
-	out, plot, prof := filepath.Join(dir, "results.json"), filepath.Join(dir, "plot.png"), filepath.Join(dir, "cpu.pprof")
-	cmd := exec.Command(bin, "bench", "--url", p.URL, "--key", sk, "--rate", "100", "--duration", "1s", "--warmup", "1s",
+	plot, prof := filepath.Join(dir, "plot.png"), filepath.Join(dir, "cpu.pprof")
+	res := benchAgainst(t, p, sk, "--rate", "100", "--duration", "1s", "--warmup", "1s",
 		"--webhook-receiver", "127.0.0.1:0", "--webhook-wait", "60s",
 		"--server-pid", strconv.Itoa(p.cmd.Process.Pid), "--memory-every", "200ms",
-		"--out", out, "--plot", plot, "--cpu-profile", prof)
-	res := runBench(t, cmd, out)
+		"--plot", plot, "--cpu-profile", prof)
 	if res.All.Errors != 0 || res.All.Count != 100 || res.Warmup != "1s" {
 		t.Fatalf("requests %+v, errors %v, warm-up %q", res.All, res.ErrorSample, res.Warmup)
 	}
@@ -118,17 +113,9 @@ func TestBinaryBenchMeasuresWebhooksAndMemory(t *testing.T) {
 // created is on the server, and each one paid has its intent confirmed
 // with Sofort and waiting at the bank.
 func TestBinaryBenchDrivesCheckout(t *testing.T) {
-	dsn := testdb.DSN(t)
-	p := runKassa(t, dsn)
+	p := runKassa(t, testdb.DSN(t))
 	sk := p.key("sk")
-	bin, err := kassaBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(t.TempDir(), "results.json")
-	cmd := exec.Command(bin, "bench", "--url", p.URL, "--key", sk, "--rate", "100", "--duration", "1s",
-		"--mix", "checkout=1,checkout_pay=1", "--out", out)
-	res := runBench(t, cmd, out)
+	res := benchAgainst(t, p, sk, "--rate", "100", "--duration", "1s", "--mix", "checkout=1,checkout_pay=1")
 	created, paying := res.Ops[loadgen.OpCheckout], res.Ops[loadgen.OpCheckoutPay]
 	if res.All.Errors != 0 || res.All.Count != 100 || created == nil || paying == nil || created.Count == 0 || paying.Count == 0 {
 		t.Fatalf("requests %+v, errors %v", res.Ops, res.ErrorSample)
@@ -198,6 +185,18 @@ func TestBinaryBenchServesItsOwnKassa(t *testing.T) {
 }
 
 // runBench runs a kassa bench command and reads the results it wrote to out.
+// benchAgainst runs `kassa bench` with flags against the running p, as
+// the account of secret key sk, and returns the results it wrote.
+func benchAgainst(t *testing.T, p *process, sk string, flags ...string) loadgen.Result {
+	t.Helper()
+	bin, err := kassaBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "results.json")
+	return runBench(t, exec.Command(bin, append([]string{"bench", "--url", p.URL, "--key", sk, "--out", out}, flags...)...), out)
+}
+
 func runBench(t *testing.T, cmd *exec.Cmd, out string) loadgen.Result {
 	t.Helper()
 	if output, err := cmd.CombinedOutput(); err != nil {
