@@ -342,12 +342,15 @@ func (r *runner) do(ctx context.Context, op Op) error {
 		if err := readStrings(data, field{[]string{"id"}, &id}, field{[]string{"url"}, &pageURL}); err != nil {
 			return err
 		}
-		u, err := url.Parse(pageURL)
-		if err != nil || id == "" || u.Query().Get("key") == "" {
+		var key string
+		if u, err := url.Parse(pageURL); err == nil {
+			key = u.Query().Get("key")
+		}
+		if id == "" || key == "" {
 			return fmt.Errorf("loadgen: checkout session %q with page %q", id, pageURL)
 		}
 		r.mu.Lock()
-		r.sessions = append(r.sessions, checkoutPage{id: id, key: u.Query().Get("key")})
+		r.sessions = append(r.sessions, checkoutPage{id: id, key: key})
 		r.mu.Unlock()
 		return nil
 	case OpCheckoutPay:
