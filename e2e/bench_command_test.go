@@ -308,15 +308,44 @@ func TestBenchTargetsScript(t *testing.T) {
 		}
 		return res
 	}
-	// Each verdict names what its run measured, and judges it by the target.
-	met := func(ok bool) string { return map[bool]string{true: ": met (", false: ": not met ("}[ok] }
-	t1 := read("t1.json")
-	if want := fmt.Sprintf("%sp99 %.2f ms, %d errors, %d dropped)", met(t1.All.P99 < 20 && t1.All.Errors == 0 && t1.Dropped == 0), t1.All.P99, t1.All.Errors, t1.Dropped); !strings.Contains(verdicts[0], want) {
+	// Each verdict names what its runs measured, and judges them by the
+	// target: met when two of the three runs meet it.
+	verdict := func(good int, label string, figures []string, totals string) string {
+		result := "not met"
+		if 2*good > len(figures) {
+			result = "met"
+		}
+		return fmt.Sprintf(": %s (%d of %d runs; %s %s ms, %s)", result, good, len(figures), label, strings.Join(figures, ", "), totals)
+	}
+	var p99s []string
+	good, errs, dropped := 0, 0, int64(0)
+	for run := 1; run <= 3; run++ {
+		t1 := read(fmt.Sprintf("t1-%d.json", run))
+		p99s = append(p99s, fmt.Sprintf("%.2f", t1.All.P99))
+		errs += t1.All.Errors
+		dropped += t1.Dropped
+		if t1.All.P99 < 20 && t1.All.Errors == 0 && t1.Dropped == 0 {
+			good++
+		}
+	}
+	if want := verdict(good, "p99", p99s, fmt.Sprintf("%d errors, %d dropped", errs, dropped)); !strings.Contains(verdicts[0], "p99 < 20 ms"+want) {
 		t.Errorf("verdict %q lacks %q", verdicts[0], want)
 	}
-	t2 := read("t2.json")
-	if h := t2.Webhooks; h == nil || !strings.Contains(verdicts[1], fmt.Sprintf("%slag p99 %.2f ms, %d undelivered)", met(h.P99 < 1000 && h.Undelivered == 0), h.P99, h.Undelivered)) {
-		t.Errorf("verdict %q, webhooks %+v", verdicts[1], h)
+	var lags []string
+	good, owed := 0, 0
+	for run := 1; run <= 3; run++ {
+		h := read(fmt.Sprintf("t2-%d.json", run)).Webhooks
+		if h == nil {
+			t.Fatalf("run %d of target 2 measured no webhooks", run)
+		}
+		lags = append(lags, fmt.Sprintf("%.2f", h.P99))
+		owed += h.Undelivered
+		if h.P99 < 1000 && h.Undelivered == 0 {
+			good++
+		}
+	}
+	if want := verdict(good, "lag p99", lags, fmt.Sprintf("%d undelivered", owed)); !strings.Contains(verdicts[1], want) {
+		t.Errorf("verdict %q lacks %q", verdicts[1], want)
 	}
 	if !regexp.MustCompile(`^3\. .*: (met|not met) \(p50: retrieve [0-9.]+→[0-9.]+ µs \([-+][0-9]+%\) list [0-9.]+→[0-9.]+ µs \([-+][0-9]+%\) list_after [0-9.]+→[0-9.]+ µs \([-+][0-9]+%\)\)$`).MatchString(verdicts[2]) {
 		t.Errorf("verdict %q", verdicts[2])
