@@ -6,13 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/url"
 	"strconv"
 	"time"
 
 	"kassa/internal/ids"
 	"kassa/internal/shopware"
 	"kassa/internal/store"
+	"kassa/internal/webhooks"
 )
 
 // registrationWindow is how far a registration's or confirmation's
@@ -107,12 +107,12 @@ func (s *Server) fresh(timestamp string) error {
 }
 
 // checkShopURL refuses a shop URL Kassa could not call back (the Admin
-// API pushes): anything but an absolute http or https URL with a host,
-// and, when Kassa may not call local addresses, a host known to be one.
+// API pushes): one a webhook endpoint could not have either
+// (webhooks.CheckURL), and, when Kassa may not call local addresses, a
+// host known to be one.
 func (s *Server) checkShopURL(field, raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" || u.User != nil {
-		return badRequest(field + " must be an http or https URL with a host and no credentials")
+	if webhooks.CheckURL(raw) != nil {
+		return badRequest(field + " must be an http or https URL with a host and no credentials, at most 2048 characters long")
 	}
 	if host, forbidden := s.Gateway.ForbiddenDestination(raw); forbidden {
 		return badRequest(field + ": this Kassa does not call private or local addresses (" + host + ")")

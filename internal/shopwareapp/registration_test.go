@@ -74,6 +74,7 @@ func TestRegistrationRefusals(t *testing.T) {
 		{"timestamp not a number", "shop-id=shopC&shop-url=https://shopC.example&timestamp=soon", e.appSecret, http.StatusBadRequest, "timestamp"},
 		{"shop URL not http", "shop-id=shopC&shop-url=javascript:alert(1)&timestamp=" + itoa(now), e.appSecret, http.StatusBadRequest, "shop-url"},
 		{"shop URL without a host", "shop-id=shopC&shop-url=https:///shop&timestamp=" + itoa(now), e.appSecret, http.StatusBadRequest, "shop-url"},
+		{"shop URL too long", "shop-id=shopC&shop-url=https://shopC.example/" + strings.Repeat("a", 2048) + "&timestamp=" + itoa(now), e.appSecret, http.StatusBadRequest, "shop-url"},
 	}
 	for _, tt := range tests {
 		res := s.register(tt.query, tt.key, "")
