@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"regexp"
 	"testing"
 	"time"
@@ -35,7 +36,7 @@ func TestBinaryCrashLosesNoWebhook(t *testing.T) {
 		if delivered >= len(committed) {
 			t.Fatalf("round %d: the kill came after every delivery (%d of %d): the test proves nothing", round, delivered, len(committed))
 		}
-		awaitDelivered(t, r, committed)
+		eventuallyWithin(t, time.Minute, fmt.Sprintf("the receiver acknowledged all %d committed events", len(committed)), acknowledgedAll(r, committed))
 		t.Logf("round %d: %d events committed, %d delivered before the kill, all delivered after restart (%d requests in all)",
 			round, len(committed), delivered, len(r.received()))
 	}
@@ -109,29 +110,6 @@ func committedEvents(t *testing.T, sc *stripe.Client) []string {
 	return ids
 }
 
-// awaitDelivered waits (a minute at most) until r has acknowledged every
-// event of committed.
-func awaitDelivered(t *testing.T, r *receiver, committed []string) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		got := r.acknowledged()
-		missing := 0
-		for _, id := range committed {
-			if _, ok := got[id]; !ok {
-				missing++
-			}
-		}
-		if missing == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d committed events never reached the receiver", missing, len(committed))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // awaitNothingOwed waits (a minute at most) until no event of the account
 // has a delivery pending: every one sent and its outcome recorded.
 func awaitNothingOwed(t *testing.T, sc *stripe.Client) {
@@ -181,7 +159,7 @@ func TestBinaryKilledInstanceLeavesNoWebhookOwed(t *testing.T) {
 	if delivered >= len(committed) {
 		t.Fatalf("the kill came after every delivery (%d of %d): the test proves nothing", delivered, len(committed))
 	}
-	awaitDelivered(t, r, committed)
+	eventuallyWithin(t, time.Minute, fmt.Sprintf("the receiver acknowledged all %d committed events", len(committed)), acknowledgedAll(r, committed))
 	awaitNothingOwed(t, sc)
 	t.Logf("%d events committed at the killed instance, %d delivered before the kill, all by the survivor after (%d requests in all)",
 		len(committed), delivered, len(r.received()))

@@ -90,7 +90,12 @@ func (k *kassa) events() []*stripe.Event {
 
 func eventuallyAll(t *testing.T, r *receiver, ids []string) {
 	t.Helper()
-	eventually(t, fmt.Sprintf("the receiver acknowledged all %d events", len(ids)), func() bool {
+	eventually(t, fmt.Sprintf("the receiver acknowledged all %d events", len(ids)), acknowledgedAll(r, ids))
+}
+
+// acknowledgedAll tells whether r has acknowledged every event of ids.
+func acknowledgedAll(r *receiver, ids []string) func() bool {
+	return func() bool {
 		got := r.acknowledged()
 		for _, id := range ids {
 			if _, ok := got[id]; !ok {
@@ -98,7 +103,7 @@ func eventuallyAll(t *testing.T, r *receiver, ids []string) {
 			}
 		}
 		return true
-	})
+	}
 }
 
 func eventIDs(events []*stripe.Event, keep func(*stripe.Event) bool) []string {
